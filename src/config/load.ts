@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import cron from 'node-cron';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { AppError } from '../shared/errors.js';
@@ -15,6 +16,8 @@ export interface Config {
   logLevel: string;
   logFormat: 'json' | 'pretty';
   fetchSchedule: string;
+  /** The usual gap between two ticks of FETCH_SCHEDULE: how long a fetched feed rests. */
+  fetchIntervalMs: number;
   fetchConcurrency: number;
   fetchTimeoutMs: number;
   fetchMaxBytes: number;
@@ -55,6 +58,7 @@ export function loadEnv(env: NodeJS.ProcessEnv): Omit<Config, 'feeds'> {
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     fetchSchedule: e.FETCH_SCHEDULE,
+    fetchIntervalMs: scheduleIntervalMs(e.FETCH_SCHEDULE),
     fetchConcurrency: e.FETCH_CONCURRENCY,
     fetchTimeoutMs: e.FETCH_TIMEOUT_SECONDS * 1000,
     fetchMaxBytes: e.FETCH_MAX_BYTES,
@@ -69,6 +73,18 @@ export function loadEnv(env: NodeJS.ProcessEnv): Omit<Config, 'feeds'> {
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
   };
+}
+
+/** The smallest gap between the next few ticks of a cron expression. */
+export function scheduleIntervalMs(expression: string): number {
+  const task = cron.createTask(expression, () => undefined);
+  try {
+    const runs = task.getNextRuns(4).map((d) => d.getTime());
+    const gaps = runs.slice(1).map((t, i) => t - runs[i]!);
+    return gaps.length > 0 ? Math.min(...gaps) : 15 * 60_000;
+  } finally {
+    void task.destroy();
+  }
 }
 
 /** Reads and validates feeds.yaml; every problem is reported with the file and the entry's path. */

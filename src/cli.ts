@@ -1,0 +1,78 @@
+import { parseArgs } from 'node:util';
+import { ingestCommand } from './commands/ingest.js';
+import { migrateCommand } from './commands/migrate.js';
+import { retagCommand } from './commands/retag.js';
+import { version } from './commands/runtime.js';
+import { serveCommand } from './commands/serve.js';
+import { tagCommand } from './commands/tag.js';
+import { describeError, isAppError } from './shared/errors.js';
+
+const HELP = `shiftwire ${version}: AI-industry news, tagged by company and theme
+
+Usage: shiftwire <command> [options]
+
+Commands:
+  serve                 run the API and the scheduler (what \`npm start\` runs)
+  ingest [--due] [--feed ID]...
+                        fetch every enabled feed now (--due: only feeds whose next fetch time has
+                        come; --feed: only these feeds), print one line per feed and a total, exit
+  migrate               apply database migrations and exit
+  tag [TEXT...]         dry-run the tagger: tag TEXT, or JSON lines {"title","summary"} from stdin
+  retag                 re-tag every stored story whose tags came from another taxonomy
+
+Options:
+  -h, --help            show this help (also: shiftwire <command> --help)
+  -v, --version         print the version
+
+Configuration comes from environment variables (DATABASE_PATH, FEEDS_FILE, PORT, …); see README.md.
+`;
+
+type Command = (args: string[]) => Promise<number>;
+
+const commands: Record<string, Command> = {
+  serve: async () => serveCommand(),
+  migrate: async () => migrateCommand(process.stdout),
+  ingest: async (args) => {
+    const { values } = parseArgs({ args, options: { due: { type: 'boolean', default: false }, feed: { type: 'string', multiple: true } }, strict: true });
+    return ingestCommand({ due: values.due ?? false, feedIds: values.feed ?? [] }, process.stdout);
+  },
+  tag: async (args) => tagCommand(args),
+  retag: async () => retagCommand(process.stdout),
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '-h' || name === '--help' || name === 'help' || rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(HELP);
+    return name === undefined ? 1 : 0;
+  }
+  if (name === '-v' || name === '--version') {
+    process.stdout.write(`${version}\n`);
+    return 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`shiftwire: unknown command "${name}"\n\n${HELP}`);
+    return 2;
+  }
+  return command(rest);
+}
+
+process.on('unhandledRejection', (reason) => {
+  process.stderr.write(`shiftwire: fatal: unhandled rejection: ${describeError(reason)}\n`);
+  process.exit(1);
+});
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    // `serve` has closed everything it opened; exiting here also cuts idle keep-alive sockets short.
+    if (process.argv[2] === 'serve') process.exit(code);
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    // Configuration and start-up errors: say what is wrong, in plain words, and stop.
+    process.stderr.write(`shiftwire: ${isAppError(err) ? err.message : describeError(err)}\n`);
+    if (!isAppError(err) && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    process.exitCode = 1;
+  },
+);
