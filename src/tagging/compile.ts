@@ -1,0 +1,141 @@
+/**
+ * Turns a validated Taxonomy into what the tagger runs on: one list of distinct phrases (compiled into
+ * a single matcher) plus, per phrase id, the roles it plays: an alias of a company, a context word,
+ * a theme signal. Veto and confirm lists become sets of phrase ids.
+ */
+import { compileMatcher } from './match.js';
+import type { Matcher } from './match.js';
+import { parsePhrase, phraseKey } from './phrase.js';
+import type { Phrase } from './phrase.js';
+import type { CaseMode, Settings, Taxonomy } from './schema.js';
+import { foldKey } from './tokenize.js';
+import type { TaxonomyEntry } from './types.js';
+
+export interface CompiledAlias {
+  company: number;
+  requires: 'none' | 'context' | 'confirm';
+  confirm: ReadonlySet<number>;
+  /** Phrases anywhere in the story that count as context for this alias. */
+  support: ReadonlySet<number>;
+  veto: ReadonlySet<number>;
+  vetoStory: ReadonlySet<number>;
+  person: 'first' | 'last' | 'both' | 'none';
+  window: number;
+}
+
+/** A co-occurrence signal: adds `weight` once each of its `groups` groups has a hit. */
+export interface CompiledCoSignal {
+  weight: number;
+  groups: number;
+}
+
+export interface CompiledTheme {
+  entry: TaxonomyEntry;
+  threshold: number;
+  requiresContext: boolean;
+  coSignals: CompiledCoSignal[];
+}
+
+/** A phrase used as a plain term of a theme (its highest weight if listed more than once). */
+export interface TermRole {
+  theme: number;
+  weight: number;
+}
+
+/** A phrase used in group `group` of co-occurrence signal `signal` of a theme. */
+export interface GroupRole {
+  theme: number;
+  signal: number;
+  group: number;
+}
+
+export interface CompiledTaxonomy {
+  matcher: Matcher;
+  settings: Settings;
+  companies: TaxonomyEntry[];
+  themes: CompiledTheme[];
+  /** The next three are indexed by phrase id. */
+  aliasRoles: ReadonlyArray<readonly CompiledAlias[] | undefined>;
+  termRoles: ReadonlyArray<readonly TermRole[] | undefined>;
+  groupRoles: ReadonlyArray<readonly GroupRole[] | undefined>;
+  isContext: Uint8Array;
+  notNames: ReadonlySet<string>;
+}
+
+function createPhraseTable(): { intern: (text: string, mode: CaseMode, plural: boolean) => number; phrases: Phrase[] } {
+  const phrases: Phrase[] = [];
+  const ids = new Map<string, number>();
+  return {
+    phrases,
+    intern(text, mode, plural) {
+      const p = parsePhrase(text, mode, plural);
+      const key = phraseKey(p);
+      let id = ids.get(key);
+      if (id === undefined) {
+        id = phrases.length;
+        phrases.push(p);
+        ids.set(key, id);
+      }
+      return id;
+    },
+  };
+}
+
+export function compileTaxonomy(t: Taxonomy): CompiledTaxonomy {
+  const table = createPhraseTable();
+  const idsOf = (list: readonly string[]): Set<number> => new Set(list.map((p) => table.intern(p, 'cap', true)));
+  const aliasRoles: CompiledAlias[][] = [];
+
+  t.companies.forEach((company, ci) => {
+    for (const alias of company.aliases) {
+      const compiled: CompiledAlias = {
+        company: ci,
+        requires: alias.requires,
+        confirm: idsOf(alias.confirm),
+        support: idsOf(alias.support),
+        veto: idsOf(alias.veto),
+        vetoStory: idsOf(alias.veto_story),
+        person: alias.person,
+        window: alias.window ?? t.settings.window,
+      };
+      for (const term of alias.terms) {
+        const id = table.intern(term, alias.case, alias.plural);
+        (aliasRoles[id] ??= []).push(compiled);
+      }
+    }
+  });
+
+  const contextIds = idsOf(t.context);
+  const termRoles: TermRole[][] = [];
+  const groupRoles: GroupRole[][] = [];
+  const themes: CompiledTheme[] = t.themes.map((th, theme) => {
+    const coSignals: CompiledCoSignal[] = [];
+    for (const s of th.signals) {
+      for (const id of idsOf(s.terms ?? [])) {
+        const roles = (termRoles[id] ??= []);
+        const existing = roles.find((r) => r.theme === theme);
+        if (!existing) roles.push({ theme, weight: s.weight });
+        else existing.weight = Math.max(existing.weight, s.weight);
+      }
+      if (!s.all) continue;
+      const signal = coSignals.length;
+      coSignals.push({ weight: s.weight, groups: s.all.length });
+      s.all.forEach((g, group) => idsOf(g).forEach((id) => (groupRoles[id] ??= []).push({ theme, signal, group })));
+    }
+    return { entry: { id: th.id, name: th.name }, threshold: th.threshold, requiresContext: th.requires_context, coSignals };
+  });
+
+  const isContext = new Uint8Array(table.phrases.length);
+  contextIds.forEach((id) => (isContext[id] = 1));
+  return {
+    matcher: compileMatcher(table.phrases),
+    settings: t.settings,
+    companies: t.companies.map((c) => ({ id: c.id, name: c.name })),
+    themes,
+    aliasRoles,
+    termRoles,
+    groupRoles,
+    isContext,
+    notNames: new Set(t.settings.not_names.map(foldKey)),
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * One pass over a story: each field is tokenized once and run through the compiled matcher.
+ * Also the small helpers both the company and the theme rules use on the result.
+ */
+import type { CompiledTaxonomy } from './compile.js';
+import type { Hit } from './match.js';
+import { isTitleCase, tokenizeText } from './tokenize.js';
+import type { Token } from './tokenize.js';
+import type { TagEvidence, TagField, TagInput } from './types.js';
+
+export interface FieldScan {
+  field: TagField;
+  text: string;
+  tokens: Token[];
+  hits: Hit[];
+  titleCase: boolean;
+  weight: number;
+}
+
+export const FIELDS: readonly TagField[] = ['title', 'summary', 'content'];
+
+export function scanStory(c: CompiledTaxonomy, input: TagInput): FieldScan[] {
+  const scans: FieldScan[] = [];
+  for (const field of FIELDS) {
+    const text = input[field];
+    if (typeof text !== 'string' || text.length === 0) continue;
+    const tokens = tokenizeText(text);
+    if (tokens.length === 0) continue;
+    scans.push({
+      field,
+      text,
+      tokens,
+      hits: c.matcher.scan(tokens),
+      titleCase: isTitleCase(tokens, c.settings.title_case_ratio),
+      weight: c.settings.field_weights[field],
+    });
+  }
+  return scans;
+}
+
+/** The text a hit covers, as written ("Nvidia’s" → "Nvidia", "H100s" → "H100s"). */
+export function hitText(scan: FieldScan, hit: Hit): string {
+  return scan.text.slice(scan.tokens[hit.start]!.start, scan.tokens[hit.end]!.end);
+}
+
+export function overlaps(a: Hit, b: Hit): boolean {
+  return a.start <= b.end && b.start <= a.end;
+}
+
+/** Groups matched terms by (term, field), keeping the order in which they first appear. */
+export function collectEvidence(items: Array<{ scan: FieldScan; hit: Hit }>): TagEvidence[] {
+  const byKey = new Map<string, TagEvidence>();
+  const sorted = [...items].sort((a, b) => FIELDS.indexOf(a.scan.field) - FIELDS.indexOf(b.scan.field) || a.hit.start - b.hit.start);
+  for (const { scan, hit } of sorted) {
+    const term = hitText(scan, hit);
+    const key = `${scan.field}\u0000${term}`;
+    const e = byKey.get(key);
+    if (e) e.count += 1;
+    else byKey.set(key, { term, field: scan.field, count: 1 });
+  }
+  return [...byKey.values()];
+}
+
+export function roundScore(x: number): number {
+  return Math.min(1, Math.max(0.001, Math.round(x * 1000) / 1000));
+}
