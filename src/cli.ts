@@ -1,6 +1,9 @@
 import { parseArgs } from 'node:util';
+import { backupCommand } from './commands/backup.js';
+import { feedsCommand } from './commands/feeds.js';
 import { ingestCommand } from './commands/ingest.js';
 import { migrateCommand } from './commands/migrate.js';
+import { pruneCommand } from './commands/prune.js';
 import { retagCommand } from './commands/retag.js';
 import { version } from './commands/runtime.js';
 import { serveCommand } from './commands/serve.js';
@@ -19,6 +22,14 @@ Commands:
   migrate               apply database migrations and exit
   tag [TEXT...]         dry-run the tagger: tag TEXT, or JSON lines {"title","summary"} from stdin
   retag                 re-tag every stored story whose tags came from another taxonomy
+  backup <file> [--force]
+                        write a consistent copy of the database while serve keeps running
+  prune [--dry-run] [--days N] [--batch-size N]
+                        delete stories older than RETENTION_DAYS (or N days)
+  feeds import <file.opml> [--dry-run]
+                        add the feeds of an OPML file (feeds.yaml stays authoritative for its ids)
+  feeds export [--output FILE]
+                        write every feed as OPML 2.0
 
 Options:
   -h, --help            show this help (also: shiftwire <command> --help)
@@ -38,6 +49,9 @@ const commands: Record<string, Command> = {
   },
   tag: async (args) => tagCommand(args),
   retag: async () => retagCommand(process.stdout),
+  backup: async (args) => backupCommand(args, process.stdout),
+  prune: async (args) => pruneCommand(args, process.stdout),
+  feeds: async (args) => feedsCommand(args, process.stdout),
 };
 
 export async function main(argv: string[]): Promise<number> {

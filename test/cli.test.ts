@@ -4,29 +4,10 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/open.js';
 import { rss, startFeedServer, type FeedServer } from './helpers/feed-server.js';
+import { bin, runCli } from './helpers/cli.js';
 import { repoRoot, tempDir } from './helpers/harness.js';
 
-const bin = path.join(repoRoot, 'bin', 'shiftwire.js');
-
-interface Result { code: number | null; stdout: string; stderr: string }
-
-function run(args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`timed out: ${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const run = runCli;
 
 let server: FeedServer;
 let dir: string;

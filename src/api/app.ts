@@ -8,12 +8,14 @@ import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, val
 import type { Config } from '../config/index.js';
 import type { Db } from '../db/open.js';
 import type { Ingester } from '../ingest/index.js';
+import type { Metrics } from '../ops/metrics.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/log.js';
 import type { Tagger } from '../tagging/index.js';
 import { problem, registerErrorHandling } from './errors.js';
 import { feedRoutes } from './routes/feeds.js';
 import { healthRoutes } from './routes/health.js';
+import { metricsPlugin } from './routes/metrics.js';
 import { storyFeedRoutes } from './routes/stories-feed.js';
 import { storyRoutes } from './routes/stories.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
@@ -35,6 +37,7 @@ export interface AppDeps {
   ingester: Ingester;
   tagger: Tagger;
   scheduler?: { isAlive(): boolean };
+  metrics?: Metrics;
   version?: string;
 }
 
@@ -58,7 +61,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(rateLimit, {
       max: deps.config.rateLimitMax,
       timeWindow: '1 minute',
-      allowList: (request) => request.url === '/healthz' || request.url === '/readyz',
+      allowList: (request) => request.url === '/healthz' || request.url === '/readyz' || request.url === '/metrics',
       errorResponseBuilder: (_request, context) => ({
         ...problem(429, 'RATE_LIMITED', `more than ${context.max} requests a minute; try again in ${Math.ceil(context.ttl / 1000)}s`),
         statusCode: 429,
@@ -76,6 +79,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     transformObject: jsonSchemaTransformObject,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  if (deps.metrics) await app.register(metricsPlugin(deps.metrics));
 
   // The route table, one line per resource.
   await app.register(healthRoutes(deps));

@@ -6,6 +6,7 @@ import { openDatabase, type Db } from '../db/open.js';
 import { createFeedProcessor, createIngester, type FeedProcessor, type Ingester } from '../ingest/index.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { createLogger, type Logger } from '../shared/log.js';
+import { createMetrics, type Metrics } from '../ops/metrics.js';
 import { createTagger, loadTaxonomy, type Tagger } from '../tagging/index.js';
 
 export const version: string = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
@@ -17,6 +18,7 @@ export interface Runtime {
   tagger: Tagger;
   processor: FeedProcessor;
   ingester: Ingester;
+  metrics: Metrics;
   clock: Clock;
   close(): Promise<void>;
 }
@@ -43,9 +45,12 @@ export function startRuntime(options: { logFd?: 1 | 2; defaultLogLevel?: string;
     throw err;
   }
   const processor = createFeedProcessor({ taxonomy, workers: options.workers ?? config.ingestWorkers });
+  const metrics = createMetrics({ db });
   const ingester = createIngester({
     db,
     processor,
+    retentionDays: config.retentionDays,
+    onFeedResult: (r) => metrics.feedFetch(r),
     log: log.child({ module: 'ingest' }),
     clock,
     tagsHash: tagger.hash,
@@ -65,6 +70,7 @@ export function startRuntime(options: { logFd?: 1 | 2; defaultLogLevel?: string;
     tagger,
     processor,
     ingester,
+    metrics,
     clock,
     async close() {
       await processor.close();

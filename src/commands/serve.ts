@@ -1,6 +1,7 @@
 import { buildApp } from '../api/app.js';
+import { applyRetention } from '../db/retention.js';
 import { retagStories, taxonomyChanged } from '../ingest/retag.js';
-import { startScheduler } from '../scheduler/schedule.js';
+import { startScheduler, type Job } from '../scheduler/schedule.js';
 import { startRuntime, version } from './runtime.js';
 
 /**
@@ -13,11 +14,21 @@ export async function serveCommand(): Promise<number> {
   const { config, log } = rt;
   const shutdown = new AbortController();
 
-  const scheduler = startScheduler(
-    [{ name: 'ingest', schedule: config.fetchSchedule, run: () => rt.ingester.run({ dueOnly: true, signal: shutdown.signal }) }],
-    log.child({ module: 'scheduler' }),
-  );
-  const app = await buildApp({ db: rt.db, config, log, clock: rt.clock, ingester: rt.ingester, tagger: rt.tagger, scheduler, version });
+  const jobs: Job[] = [{ name: 'ingest', schedule: config.fetchSchedule, run: () => rt.ingester.run({ dueOnly: true, signal: shutdown.signal }) }];
+  const retentionDays = config.retentionDays;
+  if (retentionDays !== undefined) {
+    jobs.push({
+      name: 'retention',
+      schedule: '7 * * * *',
+      run: async () => {
+        const r = await applyRetention(rt.db, { retentionDays, now: rt.clock(), signal: shutdown.signal });
+        rt.metrics.storiesPruned(r.pruned);
+        log.info({ ...r }, 'retention pass finished');
+      },
+    });
+  }
+  const scheduler = startScheduler(jobs, log.child({ module: 'scheduler' }));
+  const app = await buildApp({ db: rt.db, config, log, clock: rt.clock, ingester: rt.ingester, tagger: rt.tagger, scheduler, metrics: rt.metrics, version });
   await app.listen({ port: config.port, host: config.host });
   log.info({ url: `http://${config.host}:${(app.server.address() as { port: number }).port}`, feeds: config.feeds.length, version }, 'shiftwire is serving');
 

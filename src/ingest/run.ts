@@ -1,5 +1,6 @@
 import type { Db } from '../db/open.js';
 import { createFeedStore, type FeedRow } from '../db/feeds.js';
+import { createRetentionGate } from '../db/retention.js';
 import { createStoryWriter } from '../db/stories.js';
 import type { Clock } from '../shared/clock.js';
 import { describeError, isAppError } from '../shared/errors.js';
@@ -29,6 +30,8 @@ export interface IngestDeps {
   clock: Clock;
   /** Hash of the taxonomy the processor tags with; stored beside each story's tags. */
   tagsHash: string;
+  /** RETENTION_DAYS: items already older than this are not stored. Pruned stories never come back either way. */
+  retentionDays?: number | undefined;
   /** Observers (metrics); never allowed to break a run. */
   onFeedResult?: (result: FeedResult) => void;
 }
@@ -79,6 +82,7 @@ export function createIngester(deps: IngestDeps) {
   const feeds = createFeedStore(deps.db);
   const interval = deps.settings.fetchIntervalMs ?? 15 * 60_000;
   const writer = createStoryWriter(deps.db);
+  const gate = createRetentionGate(deps.db, { retentionDays: deps.retentionDays, clock: deps.clock });
   let running: Promise<IngestSummary> | null = null;
 
   // One transaction per feed, taking the write lock at BEGIN (immediate). The first-seen time is read
@@ -87,7 +91,8 @@ export function createIngester(deps: IngestDeps) {
   const commitTx = deps.db.transaction(
     (feed: FeedRow, fetchedAt: string, status: number, nextFetchAt: string, validators: { etag: string | null; lastModified: string | null }, prepared?: { title: string | null; siteUrl: string | null; stories: Parameters<typeof writer.writeStories>[1] }) => {
       const firstSeenAt = deps.clock().toISOString();
-      const result = prepared ? writer.writeStories(feed.id, prepared.stories, firstSeenAt, deps.tagsHash) : { inserted: 0, known: 0, tagsAssigned: [] };
+      // Inside the transaction: a story pruned a moment ago (tombstoned) is never stored again.
+      const result = prepared ? writer.writeStories(feed.id, gate.admit(prepared.stories), firstSeenAt, deps.tagsHash) : { inserted: 0, known: 0, tagsAssigned: [] };
       feeds.recordFetchState(feed.id, {
         lastFetchedAt: fetchedAt,
         lastStatus: status,
