@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { backupCommand } from './commands/backup.js';
+import { digestCommand } from './commands/digest.js';
 import { feedsCommand } from './commands/feeds.js';
 import { ingestCommand } from './commands/ingest.js';
 import { migrateCommand } from './commands/migrate.js';
@@ -22,6 +23,8 @@ Commands:
   migrate               apply database migrations and exit
   tag [TEXT...]         dry-run the tagger: tag TEXT, or JSON lines {"title","summary"} from stdin
   retag                 re-tag every stored story whose tags came from another taxonomy
+  digest run [--subscription ID] [--now ISO-8601]
+                        build the digests that are due and deliver pending ones
   backup <file> [--force]
                         write a consistent copy of the database while serve keeps running
   prune [--dry-run] [--days N] [--batch-size N]
@@ -52,6 +55,7 @@ const commands: Record<string, Command> = {
   backup: async (args) => backupCommand(args, process.stdout),
   prune: async (args) => pruneCommand(args, process.stdout),
   feeds: async (args) => feedsCommand(args, process.stdout),
+  digest: async (args) => digestCommand(args),
 };
 
 export async function main(argv: string[]): Promise<number> {

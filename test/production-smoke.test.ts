@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,6 +31,7 @@ beforeAll(async () => {
   await npm(['run', 'build']);
   await npm(['prune', '--omit=dev', '--prefer-offline']);
   // Runtime stage: what it copies from the build stage and from the context.
+  mkdirSync(app, { recursive: true });
   for (const file of dockerfile.stages.runtime!.fromBuild) renameSync(path.join(build, file), path.join(app, file));
   for (const file of dockerfile.stages.runtime!.copies) cpSync(path.join(repoRoot, file), path.join(app, file), { recursive: true });
 }, 600_000);

@@ -48,7 +48,7 @@ export function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {
 /** Where in the request an issue was: `query.limit`, `body.filter.companies[1]`… reported as the bare name. */
 function parameterName(instancePath: string | undefined, params: Record<string, unknown> | undefined): string {
   const fromPath = (instancePath ?? '').replace(/^\//, '').split('/').filter(Boolean);
-  const key = (params?.issue as { keys?: string[] } | undefined)?.keys?.[0];
+  const key = (params?.keys as string[] | undefined)?.[0];
   if (key) fromPath.push(key);
   return fromPath.map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`)).join('') || '(request)';
 }
@@ -60,9 +60,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (hasZodFastifySchemaValidationErrors(err)) {
       const where = err.validationContext ?? 'request';
       const errors = err.validation.map((v) => {
-        const issue = (v.params as { issue?: { code?: string; keys?: string[] } }).issue;
+        const keys = (v.params as { keys?: string[] }).keys;
         const name = parameterName(v.instancePath, v.params as Record<string, unknown>);
-        const detail = issue?.code === 'unrecognized_keys' ? `unknown parameter "${issue.keys?.join('", "')}"` : v.message ?? 'invalid';
+        const detail = v.keyword === 'unrecognized_keys' ? `unknown parameter "${keys?.join('", "')}"` : v.message ?? 'invalid';
         return { parameter: `${where === 'querystring' ? 'query' : where}.${name}`.replace(/\.\(request\)$/, ''), detail };
       });
       const first = errors[0];

@@ -1,5 +1,6 @@
 import { buildApp } from '../api/app.js';
 import { applyRetention } from '../db/retention.js';
+import { createDigestService, digestSettings } from '../digests/index.js';
 import { retagStories, taxonomyChanged } from '../ingest/retag.js';
 import { startScheduler, type Job } from '../scheduler/schedule.js';
 import { startRuntime, version } from './runtime.js';
@@ -14,7 +15,18 @@ export async function serveCommand(): Promise<number> {
   const { config, log } = rt;
   const shutdown = new AbortController();
 
-  const jobs: Job[] = [{ name: 'ingest', schedule: config.fetchSchedule, run: () => rt.ingester.run({ dueOnly: true, signal: shutdown.signal }) }];
+  const digests = createDigestService({ db: rt.db, log: log.child({ module: 'digests' }), clock: rt.clock, ...digestSettings(config) });
+  const jobs: Job[] = [
+    { name: 'ingest', schedule: config.fetchSchedule, run: () => rt.ingester.run({ dueOnly: true, signal: shutdown.signal }) },
+    {
+      name: 'digests',
+      schedule: config.digestSchedule,
+      run: async () => {
+        const { deliveries } = await digests.tick(rt.clock());
+        for (const d of deliveries) rt.metrics.digestDelivery(d.channel, d.status);
+      },
+    },
+  ];
   const retentionDays = config.retentionDays;
   if (retentionDays !== undefined) {
     jobs.push({
@@ -61,6 +73,7 @@ export async function serveCommand(): Promise<number> {
         await scheduler.stop();
         await app.close();
         await scheduler.idle();
+        digests.close();
         await retag;
         await rt.close();
         log.info('stopped');
