@@ -12,7 +12,7 @@ import type { Metrics } from '../ops/metrics.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/log.js';
 import type { Tagger } from '../tagging/index.js';
-import { problem, registerErrorHandling } from './errors.js';
+import { handleFrameworkError, problem, registerErrorHandling } from './errors.js';
 import { feedRoutes } from './routes/feeds.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsPlugin } from './routes/metrics.js';
@@ -31,7 +31,7 @@ declare module 'fastify' {
 
 export interface AppDeps {
   db: Db;
-  config: Pick<Config, 'adminToken' | 'rateLimitMax' | 'publicUrl'>;
+  config: Pick<Config, 'adminToken' | 'rateLimitMax' | 'publicUrl'> & Partial<Pick<Config, 'smtpUrl' | 'allowPrivateNetwork' | 'digestSendEmpty'>>;
   log: Logger;
   clock: Clock;
   ingester: Ingester;
@@ -50,12 +50,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     maxParamLength: 200,
     routerOptions: { ignoreTrailingSlash: true },
     requestTimeout: 30_000,
+    frameworkErrors: handleFrameworkError,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
 
-  await app.register(cors, { origin: '*', methods: ['GET', 'HEAD', 'OPTIONS'], exposedHeaders: ['ETag', 'Link'] });
+  // strictPreflight off: an OPTIONS without Access-Control-Request-Method gets the CORS headers (204), not
+  // the plugin's own text/plain 400 that would bypass the problem+json error handling.
+  await app.register(cors, { origin: '*', methods: ['GET', 'HEAD', 'OPTIONS'], exposedHeaders: ['ETag', 'Link'], strictPreflight: false });
   await app.register(etag);
   if (deps.config.rateLimitMax > 0) {
     await app.register(rateLimit, {

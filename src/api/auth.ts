@@ -5,7 +5,8 @@ import { AppError } from '../shared/errors.js';
 /**
  * Guards write endpoints with `Authorization: Bearer <ADMIN_TOKEN>`. Both sides are hashed first so the
  * comparison is constant-time whatever the lengths. With no ADMIN_TOKEN set, writes are refused (403),
- * never open.
+ * never open. Routes run it as their onRequest hook: before the body is read or anything is validated,
+ * so a caller without the token learns nothing but 401/403 and costs no parsing.
  */
 export function requireAdmin(adminToken: string | undefined) {
   const expected = adminToken ? createHash('sha256').update(adminToken).digest() : null;

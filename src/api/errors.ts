@@ -79,9 +79,12 @@ export function registerErrorHandling(app: FastifyInstance): void {
     }
     const status = (err as FastifyError).statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      // Fastify's own client errors: bad JSON, wrong content type, body too large, rate limit…
+      // Fastify's own client errors: bad JSON, wrong content type, body too large, rate limit… The rate
+      // limiter throws the plain object its errorResponseBuilder made (a problem, with `detail`, no `message`).
       const code = (err as FastifyError).code ?? 'BAD_REQUEST';
-      return sendProblem(reply, problem(status, code.replace(/^FST_ERR_/, ''), err.message, { instance }));
+      const given = (err as { detail?: unknown }).detail;
+      const detail = typeof err.message === 'string' && err.message !== '' ? err.message : typeof given === 'string' ? given : 'the request was refused';
+      return sendProblem(reply, problem(status, code.replace(/^FST_ERR_/, ''), detail, { instance }));
     }
     request.log.error({ err }, 'request failed');
     return sendProblem(reply, problem(500, 'INTERNAL', 'something went wrong on our side; the error has been logged', { instance }));
@@ -90,6 +93,16 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
     sendProblem(reply, problem(404, 'NOT_FOUND', `no route for ${request.method} ${request.url.split('?')[0]}`, { instance: request.url.split('?')[0] }));
   });
+}
+
+/**
+ * Fastify's `frameworkErrors`: what the router refuses before any route or hook runs (a malformed
+ * %-escape in the path, FST_ERR_BAD_URL), answered as a problem document like every other error.
+ */
+export function handleFrameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const instance = request.url.split('?')[0];
+  const detail = err.code === 'FST_ERR_BAD_URL' ? 'the path is not a valid URL (it has a malformed %-escape)' : err.message;
+  sendProblem(reply, problem(err.statusCode ?? 400, (err.code ?? 'BAD_REQUEST').replace(/^FST_ERR_/, ''), detail, { instance }));
 }
 
 export function notFound(code: 'STORY_NOT_FOUND' | 'FEED_NOT_FOUND' | 'SUBSCRIPTION_NOT_FOUND' | 'DIGEST_NOT_FOUND', what: string): AppError {

@@ -89,7 +89,16 @@ function probes(filter: StoryFilter, driver: DriverKind, params: Params): string
   return where;
 }
 
-function chooseDriver(filter: StoryFilter, params: Params): { kind: DriverKind; arms: Arm[] } {
+/** How many rows each timeline holds, to pick the shortest walk: `company:openai`, `theme:efficiency`, `source:<feed>`. */
+export type TimelineSizes = (key: string) => number | undefined;
+
+/**
+ * The FTS index drives whenever there is a search. Otherwise the tag or source filter with the fewest
+ * rows drives (a rare company AND a common theme walks the company; a common company AND a rare theme
+ * walks the theme) when sizes are known, else companies, then themes, then sources. With no filter of
+ * those, the stories table itself is walked.
+ */
+function chooseDriver(filter: StoryFilter, params: Params, sizes?: TimelineSizes): { kind: DriverKind; arms: Arm[] } {
   if (filter.match) {
     params.match = filter.match;
     return { kind: 'match', arms: [{ from: 'stories_fts', idColumn: 'stories_fts.rowid', where: ['stories_fts MATCH @match'] }] };
@@ -99,18 +108,20 @@ function chooseDriver(filter: StoryFilter, params: Params): { kind: DriverKind; 
       params[`${p}${i}`] = v;
       return { from: 'story_tags d', idColumn: 'd.story_id', where: [`d.kind = '${kind}'`, `d.tag_id = @${p}${i}`] };
     });
-  if (filter.companies?.length) return { kind: 'company', arms: tagArms('company', filter.companies, 'dc') };
-  if (filter.themes?.length) return { kind: 'theme', arms: tagArms('theme', filter.themes, 'dt') };
-  if (filter.sources?.length) {
-    return {
-      kind: 'source',
-      arms: filter.sources.map((v, i) => {
-        params[`ds${i}`] = v;
-        return { from: 'story_sources d', idColumn: 'd.story_id', where: [`d.feed_id = @ds${i}`] };
-      }),
-    };
-  }
-  return { kind: 'stories', arms: [{ from: 'stories d', idColumn: 'd.id', where: [] }] };
+  const sourceArms = (values: string[]): Arm[] =>
+    values.map((v, i) => {
+      params[`ds${i}`] = v;
+      return { from: 'story_sources d', idColumn: 'd.story_id', where: [`d.feed_id = @ds${i}`] };
+    });
+  const candidates: Array<{ kind: 'company' | 'theme' | 'source'; values: string[] }> = [];
+  if (filter.companies?.length) candidates.push({ kind: 'company', values: filter.companies });
+  if (filter.themes?.length) candidates.push({ kind: 'theme', values: filter.themes });
+  if (filter.sources?.length) candidates.push({ kind: 'source', values: filter.sources });
+  if (candidates.length === 0) return { kind: 'stories', arms: [{ from: 'stories d', idColumn: 'd.id', where: [] }] };
+  const cost = (c: (typeof candidates)[number]) => c.values.reduce((sum, v) => sum + (sizes?.(`${c.kind}:${v}`) ?? 0), 0);
+  const best = sizes ? candidates.reduce((a, b) => (cost(b) < cost(a) ? b : a)) : candidates[0]!;
+  if (best.kind === 'source') return { kind: 'source', arms: sourceArms(best.values) };
+  return { kind: best.kind, arms: tagArms(best.kind, best.values, best.kind === 'company' ? 'dc' : 'dt') };
 }
 
 /**
@@ -118,9 +129,9 @@ function chooseDriver(filter: StoryFilter, params: Params): { kind: DriverKind; 
  * each value's walk is limited the same way and the few rows they give are merged (UNION ALL, then
  * GROUP BY for the stories several arms found), so no step reads more than arms × limit rows.
  */
-export function buildListQuery(filter: StoryFilter, limit: number): { sql: string; params: Params } {
+export function buildListQuery(filter: StoryFilter, limit: number, sizes?: TimelineSizes): { sql: string; params: Params } {
   const params: Params = { limit };
-  const driver = chooseDriver(filter, params);
+  const driver = chooseDriver(filter, params, sizes);
   const extra = probes(filter, driver.kind, params);
   const arms = driver.arms.map((arm) => {
     const where = [...arm.where, ...extra].map((w) => w.replaceAll('$id', arm.idColumn));
@@ -155,7 +166,22 @@ export function buildWindowQuery(filter: StoryFilter, after: string, until: stri
   return { sql, params };
 }
 
+/** Timeline sizes are counted again when older than this (they steer the choice of walk, roughly). */
+const SIZES_TTL_MS = 10 * 60_000;
+
 export function createStoryQueries(db: Db) {
+  const countTags = db.prepare(`SELECT kind || ':' || tag_id AS key, count(*) AS n FROM story_tags GROUP BY kind, tag_id`).raw();
+  const countSources = db.prepare(`SELECT 'source:' || feed_id AS key, count(*) AS n FROM story_sources GROUP BY feed_id`).raw();
+  let sizes: { at: number; map: Map<string, number> } | undefined;
+  // One pass over each timeline index (~0.1 s on a million stories), at most every SIZES_TTL_MS, and only
+  // for queries that combine filters (the only ones with a choice to make).
+  const timelineSizes: TimelineSizes = (key) => {
+    if (!sizes || Date.now() - sizes.at > SIZES_TTL_MS) {
+      const rows = [...(countTags.all() as Array<[string, number]>), ...(countSources.all() as Array<[string, number]>)];
+      sizes = { at: Date.now(), map: new Map(rows) };
+    }
+    return sizes.map.get(key) ?? 0;
+  };
   const maxId = db.prepare(`SELECT max(id) FROM stories`).pluck();
   const maxFirstSeen = db.prepare(`SELECT max(first_seen_at) FROM stories`).pluck();
   const cache = new Map<string, Statement>();
@@ -171,7 +197,8 @@ export function createStoryQueries(db: Db) {
   return {
     /** Newest first. */
     listIds(filter: StoryFilter, limit: number): number[] {
-      const { sql, params } = buildListQuery(filter, limit);
+      const combined = [filter.companies, filter.themes, filter.sources].filter((v) => v?.length).length > 1;
+      const { sql, params } = buildListQuery(filter, limit, combined && !filter.match ? timelineSizes : undefined);
       return prepared(sql).all(params) as number[];
     },
     /** Every story first seen in (after, until] that matches, newest first. */

@@ -70,7 +70,7 @@ export const feedRoutes = (deps: AppDeps): FastifyPluginAsync => async (app) => 
   });
 
   r.post('/', {
-    preHandler: admin,
+    onRequest: admin,
     schema: { summary: 'Add a feed', tags: ['feeds'], security: [{ bearerAuth: [] }], body: CreateFeedSchema, response: { 201: FeedSchema, ...writeProblemResponses } },
   }, async (request, reply) => {
     const body = request.body;
@@ -82,7 +82,7 @@ export const feedRoutes = (deps: AppDeps): FastifyPluginAsync => async (app) => 
   });
 
   r.patch('/:id', {
-    preHandler: admin,
+    onRequest: admin,
     schema: { summary: 'Change a feed', tags: ['feeds'], security: [{ bearerAuth: [] }], params: FeedIdParamsSchema, body: UpdateFeedSchema, response: { 200: FeedSchema, ...writeProblemResponses } },
   }, async (request) => {
     const current = feeds.getFeed(request.params.id);
@@ -92,7 +92,7 @@ export const feedRoutes = (deps: AppDeps): FastifyPluginAsync => async (app) => 
   });
 
   r.delete('/:id', {
-    preHandler: admin,
+    onRequest: admin,
     schema: { summary: 'Remove a feed and the stories only it carried', tags: ['feeds'], security: [{ bearerAuth: [] }], params: FeedIdParamsSchema, response: { 204: z.undefined(), ...writeProblemResponses } },
   }, async (request, reply) => {
     if (!feeds.deleteFeed(request.params.id)) throw notFound('FEED_NOT_FOUND', `feed "${request.params.id}"`);
@@ -100,7 +100,7 @@ export const feedRoutes = (deps: AppDeps): FastifyPluginAsync => async (app) => 
   });
 
   r.post('/:id/refresh', {
-    preHandler: admin,
+    onRequest: admin,
     schema: { summary: 'Fetch a feed now', tags: ['feeds'], security: [{ bearerAuth: [] }], params: FeedIdParamsSchema, response: { 200: RefreshResultSchema, ...writeProblemResponses } },
   }, async (request) => {
     if (!feeds.getFeed(request.params.id)) throw notFound('FEED_NOT_FOUND', `feed "${request.params.id}"`);

@@ -116,7 +116,7 @@ export const subscriptionRoutes = (deps: AppDeps): FastifyPluginAsync => async (
   };
 
   r.post('/subscriptions', {
-    preHandler: admin,
+    onRequest: admin,
     schema: { summary: 'Subscribe to a digest', tags: ['digests'], security, body: bodies.create, response: { 201: SubscriptionSchema, ...writeProblemResponses } },
   }, async (request, reply) => {
     const b = request.body;
@@ -138,7 +138,7 @@ export const subscriptionRoutes = (deps: AppDeps): FastifyPluginAsync => async (
   });
 
   r.get('/subscriptions', {
-    preHandler: admin,
+    onRequest: admin,
     schema: { summary: 'Every subscription', tags: ['digests'], security, querystring: z.strictObject({}), response: { 200: z.object({ subscriptions: z.array(SubscriptionSchema) }), ...writeProblemResponses } },
   }, async (_request, reply) => {
     reply.header('cache-control', 'no-store');
@@ -146,7 +146,7 @@ export const subscriptionRoutes = (deps: AppDeps): FastifyPluginAsync => async (
   });
 
   r.get('/subscriptions/:id', {
-    preHandler: admin,
+    onRequest: admin,
     schema: { summary: 'One subscription', tags: ['digests'], security, params: SubscriptionIdParamsSchema, querystring: z.strictObject({}), response: { 200: SubscriptionSchema, ...writeProblemResponses } },
   }, async (request, reply) => {
     reply.header('cache-control', 'no-store');
@@ -154,7 +154,7 @@ export const subscriptionRoutes = (deps: AppDeps): FastifyPluginAsync => async (
   });
 
   r.patch('/subscriptions/:id', {
-    preHandler: admin,
+    onRequest: admin,
     schema: { summary: 'Change a subscription', tags: ['digests'], security, params: SubscriptionIdParamsSchema, body: bodies.update, response: { 200: SubscriptionSchema, ...writeProblemResponses } },
   }, async (request) => {
     const current = getOr404(request.params.id);
@@ -180,7 +180,7 @@ export const subscriptionRoutes = (deps: AppDeps): FastifyPluginAsync => async (
   });
 
   r.delete('/subscriptions/:id', {
-    preHandler: admin,
+    onRequest: admin,
     schema: { summary: 'Delete a subscription and its digests', tags: ['digests'], security, params: SubscriptionIdParamsSchema, response: { 204: z.undefined(), ...writeProblemResponses } },
   }, async (request, reply) => {
     if (!subs.deleteSubscription(request.params.id)) throw notFound('SUBSCRIPTION_NOT_FOUND', `subscription "${request.params.id}"`);
@@ -188,7 +188,7 @@ export const subscriptionRoutes = (deps: AppDeps): FastifyPluginAsync => async (
   });
 
   r.get('/subscriptions/:id/digests', {
-    preHandler: admin,
+    onRequest: admin,
     schema: {
       summary: "A subscription's digests, newest first, with their stories and each delivery's status, attempts and last error",
       tags: ['digests'],

@@ -181,6 +181,12 @@ export const DigestSchema = z
   .meta({ id: 'Digest' });
 
 export const DigestListQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  // Digits only: z.coerce would also take "0x27", "1e1" or " 5" (Number() reads them all).
+  limit: z
+    .string()
+    .regex(/^\d{1,3}$/, 'must be a whole number from 1 to 100')
+    .transform(Number)
+    .pipe(z.number().int().min(1, 'must be a whole number from 1 to 100').max(100, 'must be a whole number from 1 to 100'))
+    .default(20),
   before: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time (a windowEnd from the previous page)' }).optional(),
 });
