@@ -24,7 +24,7 @@ const itemCount = Number(values.items);
 const hostCount = Number(values.hosts);
 const root = path.resolve(import.meta.dirname, '../..');
 
-interface Measure { seconds: number; peakRssMb: number; stored: number }
+interface Measure { seconds: number; cpuSeconds: number; peakRssMb: number; stored: number }
 
 async function startServers(): Promise<{ urls: string[]; close: () => void }> {
   const bodies = Array.from({ length: feedCount }, (_, i) => Buffer.from(makeFeed(i, itemCount)));
@@ -47,10 +47,10 @@ async function startServers(): Promise<{ urls: string[]; close: () => void }> {
   return { urls, close: () => servers.forEach((s) => s.close()) };
 }
 
-function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<{ seconds: number; peakRssMb: number; output: string }> {
+function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<{ seconds: number; cpuSeconds: number; peakRssMb: number; output: string }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn('/usr/bin/time', ['-f', 'PEAK_RSS_KB=%M', cmd, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('/usr/bin/time', ['-f', 'PEAK_RSS_KB=%M CPU_SECONDS=%U+%S', cmd, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
@@ -59,7 +59,8 @@ function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string)
       const seconds = (performance.now() - started) / 1000;
       if (code !== 0) return reject(new Error(`${cmd} exited ${code}: ${output.slice(-2000)}`));
       const kb = Number(/PEAK_RSS_KB=(\d+)/.exec(output)?.[1] ?? NaN);
-      resolve({ seconds, peakRssMb: kb / 1024, output });
+      const cpu = /CPU_SECONDS=([\d.]+)\+([\d.]+)/.exec(output);
+      resolve({ seconds, cpuSeconds: Number(cpu?.[1] ?? NaN) + Number(cpu?.[2] ?? NaN), peakRssMb: kb / 1024, output });
     });
   });
 }
@@ -71,7 +72,7 @@ async function runShiftwire(urls: string[], dir: string): Promise<Measure> {
   const env = { ...process.env, FEEDS_FILE: feeds, DATABASE_PATH: db, ALLOW_PRIVATE_NETWORK: 'true', FETCH_CONCURRENCY: '16', LOG_LEVEL: 'error' };
   const r = await timed(process.execPath, [path.join(root, 'dist/cli.js'), 'ingest'], env, root);
   const stored = Number(/(\d+) new stories/.exec(r.output)?.[1] ?? 0);
-  return { seconds: r.seconds, peakRssMb: r.peakRssMb, stored };
+  return { seconds: r.seconds, cpuSeconds: r.cpuSeconds, peakRssMb: r.peakRssMb, stored };
 }
 
 async function runNewsboat(urls: string[], dir: string): Promise<Measure> {
@@ -80,7 +81,7 @@ async function runNewsboat(urls: string[], dir: string): Promise<Measure> {
   const env = { ...process.env, HOME: dir, XDG_CONFIG_HOME: dir, XDG_DATA_HOME: dir, LANG: 'C.UTF-8', TERM: 'dumb' };
   const r = await timed('newsboat', ['-u', path.join(dir, 'urls'), '-c', path.join(dir, 'cache.db'), '-C', path.join(dir, 'config'), '-x', 'reload'], env, dir);
   const stored = Number(execFileSync('sqlite3', [path.join(dir, 'cache.db'), 'SELECT count(*) FROM rss_item'], { encoding: 'utf8' }).trim() || 0);
-  return { seconds: r.seconds, peakRssMb: r.peakRssMb, stored };
+  return { seconds: r.seconds, cpuSeconds: r.cpuSeconds, peakRssMb: r.peakRssMb, stored };
 }
 
 function median(xs: number[]): number {
@@ -109,7 +110,7 @@ async function main() {
         try {
           const m = name === 'shiftwire' ? await runShiftwire(urls, dir) : await runNewsboat(urls, dir);
           results[name].push(m);
-          console.log(`round ${r + 1} ${name.padEnd(9)} ${m.seconds.toFixed(2)} s  ${(items / m.seconds).toFixed(0)} items/s  peak RSS ${m.peakRssMb.toFixed(0)} MB  stored ${m.stored}`);
+          console.log(`round ${r + 1} ${name.padEnd(9)} ${m.seconds.toFixed(2)} s  ${(items / m.seconds).toFixed(0)} items/s  CPU ${m.cpuSeconds.toFixed(2)} s  peak RSS ${m.peakRssMb.toFixed(0)} MB  stored ${m.stored}`);
         } finally {
           rmSync(dir, { recursive: true, force: true });
         }
@@ -119,10 +120,10 @@ async function main() {
     close();
   }
   console.log(`\n${feedCount} feeds × ${itemCount} items = ${items} items, ${hostCount} loopback hosts, median of ${rounds}:`);
-  console.log('| reader | items/s | seconds | peak RSS |\n|---|---|---|---|');
+  console.log('| reader | items/s | seconds | CPU (user+sys) | peak RSS |\n|---|---|---|---|---|');
   const row = (name: string, ms: Measure[]) => {
     const s = median(ms.map((m) => m.seconds));
-    console.log(`| ${name} | ${(items / s).toFixed(0)} | ${s.toFixed(2)} | ${median(ms.map((m) => m.peakRssMb)).toFixed(0)} MB |`);
+    console.log(`| ${name} | ${(items / s).toFixed(0)} | ${s.toFixed(2)} | ${median(ms.map((m) => m.cpuSeconds)).toFixed(2)} s | ${median(ms.map((m) => m.peakRssMb)).toFixed(0)} MB |`);
     return items / s;
   };
   const ours = row('Shiftwire (node dist/cli.js ingest)', results.shiftwire);

@@ -18,7 +18,11 @@ export interface StoryWrite {
   title: string;
   summary: string;
   contentHtml: string | null;
-  contentText: string | null;
+  /**
+   * Not stored (the column stays NULL): the plain text of the body is derived from content_html where
+   * it is needed (re-tagging), which keeps each story row about half as big.
+   */
+  contentText?: string | null;
   imageUrl: string | null;
   author: string | null;
   publishedAt: string;
@@ -45,13 +49,19 @@ export function publishedSecondsOf(id: number): number {
   return Math.floor(id / ID_SECOND);
 }
 
+/**
+ * The last id allocated per publication second (its floor) during ONE write transaction. Only valid
+ * while that transaction holds the write lock: another connection may insert once it ends.
+ */
+export type IdCache = Map<number, number>;
+
 export function createStoryWriter(db: Db) {
   const findKey = db.prepare(`SELECT story_id FROM story_keys WHERE key = ?`).pluck();
   const maxIdIn = db.prepare(`SELECT max(id) FROM stories WHERE id >= ? AND id < ?`).pluck();
   const insertStory = db.prepare(`
-    INSERT INTO stories (id, url, canonical_url, title, summary, content_html, content_text, image_url, author,
+    INSERT INTO stories (id, url, canonical_url, title, summary, content_html, image_url, author,
       published_at, date_estimated, first_seen_at, feed_id, title_key, tags_hash)
-    VALUES (@id, @url, @canonicalUrl, @title, @summary, @contentHtml, @contentText, @imageUrl, @author,
+    VALUES (@id, @url, @canonicalUrl, @title, @summary, @contentHtml, @imageUrl, @author,
       @publishedAt, @dateEstimated, @now, @feedId, @titleKey, @tagsHash)`);
   const insertKey = db.prepare(`INSERT INTO story_keys (key, story_id) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`);
   const insertSource = db.prepare(`
@@ -61,12 +71,15 @@ export function createStoryWriter(db: Db) {
   const deleteTags = db.prepare(`DELETE FROM story_tags WHERE story_id = ?`);
   const setTagsHash = db.prepare(`UPDATE stories SET tags_hash = ? WHERE id = ?`);
 
-  function allocateId(publishedAt: string): number {
+  /** `ids` (optional) remembers the last id given per second within one transaction: no query next time. */
+  function allocateId(publishedAt: string, ids: IdCache | undefined): number {
     const floor = idFloorFor(publishedAt);
-    const max = maxIdIn.get(floor, floor + ID_SECOND) as number | null;
-    if (max === null) return floor;
-    if (max + 1 < floor + ID_SECOND) return max + 1;
-    throw new Error(`more than ${ID_SECOND} stories published in the same second (${publishedAt})`);
+    const last = ids?.get(floor);
+    const max = last !== undefined ? last : (maxIdIn.get(floor, floor + ID_SECOND) as number | null);
+    const id = max === null ? floor : max + 1;
+    if (id >= floor + ID_SECOND) throw new Error(`more than ${ID_SECOND} stories published in the same second (${publishedAt})`);
+    ids?.set(floor, id);
+    return id;
   }
 
   function writeTags(storyId: number, tags: StoryTagWrite[]) {
@@ -74,10 +87,11 @@ export function createStoryWriter(db: Db) {
   }
 
   /**
-   * Writes one feed's items. Must run inside a transaction (see ingest's writeFeedResult), so that the
-   * stories, their keys, sources, tags and the feed's new state land together or not at all.
+   * Writes one feed's items. Must run inside a transaction (see ingest/commit.ts), so that the
+   * stories, their keys, sources, tags and the feed's new state land together or not at all. `ids` is
+   * an id cache that the caller creates for one transaction and drops with it (see IdCache).
    */
-  function writeStories(feedId: string, items: StoryWrite[], now: string, tagsHash: string): BatchResult {
+  function writeStories(feedId: string, items: StoryWrite[], now: string, tagsHash: string, ids?: IdCache): BatchResult {
     const result: BatchResult = { inserted: 0, known: 0, insertedIds: [], tagsAssigned: [] };
     for (const item of items) {
       let storyId: number | undefined;
@@ -88,8 +102,12 @@ export function createStoryWriter(db: Db) {
       if (storyId === undefined) {
         // A date in the future (clock skew, scheduled posts) sorts as "now", not above everything else.
         const publishedAt = item.publishedAt > now ? now : item.publishedAt;
-        storyId = allocateId(publishedAt);
-        insertStory.run({ ...item, id: storyId, publishedAt, dateEstimated: item.dateEstimated ? 1 : 0, now, feedId, tagsHash });
+        storyId = allocateId(publishedAt, ids);
+        insertStory.run({
+          id: storyId, url: item.url, canonicalUrl: item.canonicalUrl, title: item.title, summary: item.summary,
+          contentHtml: item.contentHtml, imageUrl: item.imageUrl, author: item.author, publishedAt,
+          dateEstimated: item.dateEstimated ? 1 : 0, now, feedId, titleKey: item.titleKey, tagsHash,
+        });
         writeTags(storyId, item.tags);
         for (const t of item.tags) result.tagsAssigned.push({ kind: t.kind, id: t.id });
         result.inserted++;
@@ -119,13 +137,15 @@ export interface RetagCandidate {
   id: number;
   title: string;
   summary: string;
+  /** Stored only by versions before content_text was dropped; the caller derives it from contentHtml. */
   contentText: string | null;
+  contentHtml: string | null;
 }
 
 /** Finds stories whose tags were made with another taxonomy, in id order, a batch at a time. */
 export function createRetagStore(db: Db) {
   const stale = db.prepare(`
-    SELECT id, title, summary, content_text AS contentText FROM stories
+    SELECT id, title, summary, content_text AS contentText, content_html AS contentHtml FROM stories
     WHERE id > @after AND tags_hash IS NOT @hash ORDER BY id LIMIT @limit`);
   const countStale = db.prepare(`SELECT count(*) FROM stories WHERE tags_hash IS NOT ?`).pluck();
   const getMeta = db.prepare(`SELECT value FROM meta WHERE key = ?`).pluck();

@@ -7,8 +7,11 @@ import type { JsonFeedDocument, JsonFeedItem } from './jsonfeed.js';
 import { authorNamesOf } from './jsonfeed.js';
 import type { NormalizedItem, ParsedFeed, ParseOptions, PreparedXml } from './parse.js';
 import { parseFeedDate } from './dates.js';
-import { collapseWhitespace, firstImageInSanitized, htmlToText, sanitizeHtml, truncateText } from './sanitize.js';
+import { collapseWhitespace, firstImageInSanitized, htmlToText, sanitizeHtml, textOfSanitized, truncateText } from './sanitize.js';
+import { MAX_CONTENT_TEXT_CHARS } from './text.js';
 import { canonicalUrl, resolveHttpUrl } from './url.js';
+
+export { MAX_CONTENT_TEXT_CHARS };
 
 /** What rss-parser returns with parse.ts's custom fields: `raw:<element>` holds xml2js nodes. */
 export type RawXmlFeed = Record<string, unknown> & { items: Record<string, unknown>[] };
@@ -32,7 +35,6 @@ interface FeedContext { format: ParsedFeed['format']; base: string | null; feedA
 
 export const MAX_TITLE_CHARS = 500;
 export const MAX_SUMMARY_CHARS = 1000;
-export const MAX_CONTENT_TEXT_CHARS = 20_000;
 export const MAX_CONTENT_HTML_BYTES = 500 * 1024;
 const MAX_CATEGORIES = 20;
 
@@ -189,7 +191,7 @@ function buildItem(f: ItemFields, now: Date): NormalizedItem | null {
     title,
     summary,
     contentHtml: sanitized === '' ? null : sanitized,
-    contentText: sanitized === '' ? null : htmlToText(sanitized, MAX_CONTENT_TEXT_CHARS) || null,
+    contentText: sanitized === '' ? null : textOfSanitized(sanitized, MAX_CONTENT_TEXT_CHARS) || null,
     imageUrl: f.mediaImage ?? firstImageInSanitized(sanitized) ?? summaryImage(),
     author: f.author,
     publishedAt: (date ?? now).toISOString(),

@@ -32,8 +32,7 @@ export async function prepareFeed(body: Buffer, contentType: string | null, opts
       canonicalUrl: item.canonicalUrl,
       title: item.title,
       summary: item.summary,
-      contentHtml: item.contentHtml,
-      contentText: item.contentText,
+      contentHtml: item.contentHtml, // its text (item.contentText) is derived again where needed, not shipped
       imageUrl: item.imageUrl,
       author: item.author,
       publishedAt: item.publishedAt,

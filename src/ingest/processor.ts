@@ -4,10 +4,25 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AppError, type ErrorCode } from '../shared/errors.js';
 import { createTagger, type Taxonomy } from '../tagging/index.js';
-import { prepareFeed, type PreparedFeed, type PrepareOptions } from './prepare.js';
+import type { CommitOutcome, CommitRequest } from './commit.js';
+import type { PreparedFeed, PrepareOptions } from './prepare.js';
+
+/** Where and how a worker writes what it parsed (see FeedProcessor.writeInWorker). */
+export interface WorkerCommit extends CommitRequest {
+  database: { file: string; tagsHash: string; retentionDays: number | null };
+}
 
 export interface FeedProcessor {
   process(body: Buffer, contentType: string | null, opts: PrepareOptions): Promise<PreparedFeed>;
+  /**
+   * Worker pools only: the worker parses the body and writes the feed itself, through its own
+   * connection to the database file, batched with other feeds (ingest/commit.ts); `commitState`
+   * writes a 304's state the same way. Parse errors reject; write errors resolve as failed outcomes.
+   */
+  writeInWorker?: {
+    processAndCommit(body: Buffer, contentType: string | null, opts: PrepareOptions, commit: WorkerCommit): Promise<CommitOutcome>;
+    commitState(commit: WorkerCommit): Promise<CommitOutcome>;
+  };
   close(): Promise<void>;
 }
 
@@ -15,22 +30,39 @@ export interface ProcessorOptions {
   taxonomy: Taxonomy;
   /** undefined: one worker per core; 0: everything in the calling thread. */
   workers?: number | undefined;
-  /** A document that takes longer than this to parse fails its feed and its worker is replaced. */
+  /** A worker that makes no progress for this long fails the document it is on and is replaced. */
   jobTimeoutMs?: number;
   /** Heap limit per worker, so a hostile document cannot take the whole process down. */
   workerHeapMb?: number;
+  /** Jobs handed to one worker ahead of time, so it never waits for the next body. */
+  jobsPerWorker?: number;
 }
 
-interface Pending {
-  jobId: number;
-  resolve: (r: PreparedFeed) => void;
+/** Messages to a worker (worker.ts). */
+export type WorkerJob =
+  | { kind: 'prepare'; jobId: number; body: Uint8Array; contentType: string | null; opts: PrepareOptions }
+  | { kind: 'prepare-commit'; jobId: number; body: Uint8Array; contentType: string | null; opts: PrepareOptions; commit: WorkerCommit }
+  | { kind: 'commit'; jobId: number; commit: WorkerCommit };
+
+/** Messages from a worker: `parsed` is progress (the feed waits in the worker's write batch). */
+export type WorkerReply =
+  | { type: 'parsed'; jobId: number }
+  | { type: 'done'; jobId: number; result?: PreparedFeed | CommitOutcome; error?: { code: ErrorCode; message: string } };
+
+interface Task {
+  job: WorkerJob;
+  resolve: (r: never) => void;
   reject: (e: Error) => void;
-  timer: NodeJS.Timeout;
+  parsed: boolean;
 }
 
 interface Slot {
   worker: Worker;
-  busy: Pending | null;
+  /** This worker's token for the write lock. */
+  token: number;
+  /** Jobs sent and not answered, in the order the worker takes them. */
+  tasks: Task[];
+  watchdog: NodeJS.Timeout | null;
 }
 
 const workerUrl = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
@@ -41,8 +73,16 @@ function tsxEsmApi(): string {
   return pathToFileURL(cjs.replace(/index\.cjs$/, 'index.mjs')).href;
 }
 
-function spawn(taxonomy: Taxonomy, heapMb: number): Worker {
-  const options = { workerData: { taxonomy }, resourceLimits: { maxOldGenerationSizeMb: heapMb } };
+/** What a worker gets at start: see worker.ts for the write lock. */
+export interface WorkerSetup {
+  taxonomy: Taxonomy;
+  /** One Int32: 0 when free, else the token of the worker that is writing. Shared by the pool's workers. */
+  writeLock: SharedArrayBuffer;
+  token: number;
+}
+
+function spawn(setup: WorkerSetup, heapMb: number): Worker {
+  const options = { workerData: setup, resourceLimits: { maxOldGenerationSizeMb: heapMb } };
   // Under tsx or vitest the worker is TypeScript: a small bootstrap registers tsx's loader in the worker
   // first. A production build runs the compiled worker.js directly.
   const worker = workerUrl.pathname.endsWith('.ts')
@@ -55,28 +95,53 @@ function spawn(taxonomy: Taxonomy, heapMb: number): Worker {
   return worker;
 }
 
-/** Parses fetched feeds on worker threads (both cores busy), one document per worker at a time. */
+const closedError = () => new AppError('INTERNAL', 'the feed processor is closed');
+
+/** Parses fetched feeds on worker threads (both cores busy), several documents queued per worker. */
 export function createFeedProcessor(options: ProcessorOptions): FeedProcessor {
   const count = options.workers ?? availableParallelism();
   if (count === 0) {
     const tagger = createTagger(options.taxonomy);
-    return { process: (body, contentType, opts) => prepareFeed(body, contentType, opts, tagger), close: async () => {} };
+    // Loaded on first use: with workers, the main thread never needs the parsers.
+    const prepare = import('./prepare.js');
+    prepare.catch(() => {}); // reported by process() when it is used
+    return { process: async (body, contentType, opts) => (await prepare).prepareFeed(body, contentType, opts, tagger), close: async () => {} };
   }
   const jobTimeoutMs = options.jobTimeoutMs ?? 60_000;
   const heapMb = options.workerHeapMb ?? 512;
+  const perWorker = Math.max(1, options.jobsPerWorker ?? 16);
   const slots: Slot[] = [];
-  const queue: Array<{ job: { body: Buffer; contentType: string | null; opts: PrepareOptions }; pending: Omit<Pending, 'timer'> }> = [];
+  const queue: Task[] = [];
   let nextJobId = 1;
+  let nextToken = 1;
   let closed = false;
+  const writeLock = new SharedArrayBuffer(4);
+  const lockWord = new Int32Array(writeLock);
+
+  function launch(): Pick<Slot, 'worker' | 'token'> {
+    const token = nextToken++;
+    return { worker: spawn({ taxonomy: options.taxonomy, writeLock, token }, heapMb), token };
+  }
+
+  /** A worker that dies while writing must not leave the others waiting for it. */
+  function releaseLockOf(slot: Slot) {
+    if (Atomics.compareExchange(lockWord, 0, slot.token, 0) === slot.token) Atomics.notify(lockWord, 0);
+  }
 
   function attach(slot: Slot) {
-    slot.worker.on('message', (msg: { jobId: number; result?: PreparedFeed; error?: { code: ErrorCode; message: string } }) => {
-      const pending = slot.busy;
-      if (!pending || pending.jobId !== msg.jobId) return;
-      clearTimeout(pending.timer);
-      slot.busy = null;
-      if (msg.error) pending.reject(new AppError(msg.error.code, msg.error.message));
-      else pending.resolve(msg.result!);
+    slot.worker.on('message', (msg: WorkerReply) => {
+      arm(slot);
+      const index = slot.tasks.findIndex((t) => t.job.jobId === msg.jobId);
+      const task = slot.tasks[index];
+      if (!task) return;
+      if (msg.type === 'parsed') {
+        task.parsed = true;
+        return;
+      }
+      slot.tasks.splice(index, 1);
+      if (slot.tasks.length === 0) disarm(slot);
+      if (msg.error) task.reject(new AppError(msg.error.code, msg.error.message));
+      else task.resolve(msg.result as never);
       pump();
     });
     slot.worker.on('error', (err) => fail(slot, describeWorkerError(err)));
@@ -90,60 +155,91 @@ export function createFeedProcessor(options: ProcessorOptions): FeedProcessor {
     return new AppError('FEED_PARSE_FAILED', `the parser failed: ${err.message}`);
   }
 
-  /** A worker died or hung: its job fails, and a fresh worker takes its place. */
+  /** The watchdog: restarted by every message of the worker while it has work. */
+  function arm(slot: Slot) {
+    disarm(slot);
+    if (slot.tasks.length === 0) return;
+    slot.watchdog = setTimeout(
+      () => fail(slot, new AppError('FEED_PARSE_FAILED', `parsing took longer than ${Math.round(jobTimeoutMs / 1000)}s`)),
+      jobTimeoutMs,
+    );
+  }
+
+  function disarm(slot: Slot) {
+    if (slot.watchdog) clearTimeout(slot.watchdog);
+    slot.watchdog = null;
+  }
+
+  /**
+   * A worker died or hung: the document it was on fails (the first not yet parsed; the first of its
+   * write batch if it was writing), its other jobs go back to the queue, and a fresh worker takes its
+   * place. Nothing of an unfinished write batch is in the database: the transaction never committed.
+   */
   function fail(slot: Slot, error: AppError) {
-    const pending = slot.busy;
-    slot.busy = null;
-    if (pending) {
-      clearTimeout(pending.timer);
-      pending.reject(error);
-    }
+    disarm(slot);
+    const tasks = slot.tasks.splice(0);
+    const culprit = tasks.find((t) => !t.parsed) ?? tasks[0];
+    culprit?.reject(error);
+    const others = tasks.filter((t) => t !== culprit);
     slot.worker.removeAllListeners();
     void slot.worker.terminate();
-    if (closed) return;
-    slot.worker = spawn(options.taxonomy, heapMb);
+    releaseLockOf(slot); // its transaction, if any, rolls back when its connection closes
+    if (closed) {
+      for (const t of others) t.reject(closedError());
+      return;
+    }
+    for (const t of others) t.parsed = t.job.kind === 'commit';
+    queue.unshift(...others);
+    Object.assign(slot, launch());
     attach(slot);
     pump();
   }
 
   function pump() {
-    for (const slot of slots) {
-      if (slot.busy || queue.length === 0) continue;
-      const { job, pending } = queue.shift()!;
-      const timer = setTimeout(
-        () => fail(slot, new AppError('FEED_PARSE_FAILED', `parsing took longer than ${Math.round(jobTimeoutMs / 1000)}s`)),
-        jobTimeoutMs,
-      );
-      slot.busy = { ...pending, timer };
-      slot.worker.postMessage({ jobId: pending.jobId, body: job.body, contentType: job.contentType, opts: job.opts });
+    while (queue.length > 0) {
+      let slot: Slot | undefined;
+      for (const s of slots) if (s.tasks.length < perWorker && (!slot || s.tasks.length < slot.tasks.length)) slot = s;
+      if (!slot) return;
+      const task = queue.shift()!;
+      slot.tasks.push(task);
+      if (!slot.watchdog) arm(slot);
+      slot.worker.postMessage(task.job);
     }
   }
 
+  function submit<T>(make: (jobId: number) => WorkerJob): Promise<T> {
+    if (closed) return Promise.reject(closedError());
+    return new Promise<T>((resolve, reject) => {
+      const job = make(nextJobId++);
+      // A state-only write has nothing to parse: never the culprit when a worker dies (see fail).
+      queue.push({ job, resolve: resolve as (r: never) => void, reject, parsed: job.kind === 'commit' });
+      pump();
+    });
+  }
+
   for (let i = 0; i < count; i++) {
-    const slot: Slot = { worker: spawn(options.taxonomy, heapMb), busy: null };
+    const slot: Slot = { ...launch(), tasks: [], watchdog: null };
     attach(slot);
     slots.push(slot);
   }
 
   return {
-    process(body, contentType, opts) {
-      if (closed) return Promise.reject(new AppError('INTERNAL', 'the feed processor is closed'));
-      return new Promise<PreparedFeed>((resolve, reject) => {
-        queue.push({ job: { body, contentType, opts }, pending: { jobId: nextJobId++, resolve, reject } });
-        pump();
-      });
+    process: (body, contentType, opts) => submit<PreparedFeed>((jobId) => ({ kind: 'prepare', jobId, body, contentType, opts })),
+    writeInWorker: {
+      processAndCommit: (body, contentType, opts, commit) =>
+        submit<CommitOutcome>((jobId) => ({ kind: 'prepare-commit', jobId, body, contentType, opts, commit })),
+      commitState: (commit) => submit<CommitOutcome>((jobId) => ({ kind: 'commit', jobId, commit })),
     },
     async close() {
       closed = true;
-      for (const { pending } of queue.splice(0)) pending.reject(new AppError('INTERNAL', 'the feed processor is closed'));
+      for (const task of queue.splice(0)) task.reject(closedError());
       await Promise.all(
         slots.map(async (slot) => {
           slot.worker.removeAllListeners();
-          if (slot.busy) {
-            clearTimeout(slot.busy.timer);
-            slot.busy.reject(new AppError('INTERNAL', 'the feed processor is closed'));
-          }
+          disarm(slot);
+          for (const task of slot.tasks.splice(0)) task.reject(closedError());
           await slot.worker.terminate();
+          releaseLockOf(slot);
         }),
       );
     },

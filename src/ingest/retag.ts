@@ -1,6 +1,7 @@
 import type { Db } from '../db/open.js';
 import { createRetagStore, createStoryWriter } from '../db/stories.js';
 import type { Tagger } from '../tagging/index.js';
+import { MAX_CONTENT_TEXT_CHARS, textOfSanitized } from './text.js';
 
 export interface RetagProgress {
   done: number;
@@ -25,7 +26,7 @@ export async function retagStories(
   let after = 0;
   const writeBatch = db.transaction((rows: ReturnType<typeof store.listStale>) => {
     for (const row of rows) {
-      const tags = tagger.tag({ title: row.title, summary: row.summary, content: row.contentText });
+      const tags = tagger.tag({ title: row.title, summary: row.summary, content: contentTextOf(row) });
       writer.replaceTags(row.id, tags.map((t) => ({ kind: t.kind, id: t.id, score: t.score, evidence: t.evidence })), tagger.hash);
     }
   });
@@ -43,6 +44,16 @@ export async function retagStories(
     await new Promise((resolve) => setImmediate(resolve)); // let the API answer between batches
   }
   return { done, total };
+}
+
+/**
+ * The text ingestion tagged the body with: content_text is no longer stored, so it is derived from the
+ * stored (sanitized) content_html exactly as ingestion derived it (normalize.ts); rows written before
+ * that change still carry it.
+ */
+export function contentTextOf(row: { contentText: string | null; contentHtml: string | null }): string | null {
+  if (row.contentText !== null) return row.contentText;
+  return row.contentHtml ? textOfSanitized(row.contentHtml, MAX_CONTENT_TEXT_CHARS) || null : null;
 }
 
 export function taxonomyChanged(db: Db, tagger: Tagger): boolean {

@@ -1,13 +1,13 @@
+import path from 'node:path';
 import type { Db } from '../db/open.js';
 import { createFeedStore, type FeedRow } from '../db/feeds.js';
-import { createRetentionGate } from '../db/retention.js';
-import { createStoryWriter } from '../db/stories.js';
-import type { Clock } from '../shared/clock.js';
-import { describeError, isAppError } from '../shared/errors.js';
+import { systemClock, type Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/log.js';
+import { createFeedCommitter, describeCommitError, type CommitEntry, type CommitFailure, type CommitOutcome, type CommitRequest, type WriteSummary } from './commit.js';
 import { fetchFeed } from './fetch.js';
-import { nextFetchAfterFailure, nextFetchAfterSuccess } from './policy.js';
+import { nextFetchAfterFailure } from './policy.js';
 import { hostOf, runKeyedPool } from './pool.js';
+import type { PrepareOptions } from './prepare.js';
 import type { FeedProcessor } from './processor.js';
 
 export interface IngestSettings {
@@ -37,6 +37,18 @@ export interface IngestDeps {
 }
 
 export type FeedOutcome = 'updated' | 'not-modified' | 'failed';
+
+/** A feed whose write failed (its savepoint rolled back): recorded on the feed like any failure. */
+class CommitFailed extends Error {
+  constructor(readonly failure: CommitFailure) {
+    super(failure.message);
+  }
+}
+
+function written(outcome: CommitOutcome): WriteSummary {
+  if (!outcome.ok) throw new CommitFailed(outcome.error);
+  return outcome.written;
+}
 
 export interface FeedResult {
   feedId: string;
@@ -73,36 +85,65 @@ export interface RunOptions {
   onFeed?: (result: FeedResult) => void;
 }
 
+/** Fetched feeds waiting for their parse and write, at most (bodies held in memory). */
+const MAX_PROCESSING_FEEDS = 64;
+const MAX_PROCESSING_BYTES = 64 * 1024 * 1024;
+
 /**
- * One ingestion pass: fetch → parse/sanitize/tag (worker threads) → one transaction per feed that writes
- * its stories, their tags and search entries, and the feed's new validators and state together.
+ * The parse workers write what they parse themselves (ingest/worker.ts) when they can reach the same
+ * database file and read the same clock: a file-backed database and the system clock. An ingester given
+ * another clock (tests) or an in-memory database writes on the main thread.
+ */
+function workersMayWrite(deps: IngestDeps): boolean {
+  return deps.processor.writeInWorker !== undefined && deps.clock === systemClock && !deps.db.memory && !deps.db.readonly;
+}
+
+/**
+ * One ingestion pass: fetch → parse/sanitize/tag (worker threads) → write. Each feed's stories, their
+ * tags and search entries, and the feed's new validators and state are written together (ingest/commit.ts),
+ * several feeds per transaction, by the parse workers themselves when they can (see workersMayWrite).
  * A feed's trouble is recorded on that feed and never stops the others.
  */
 export function createIngester(deps: IngestDeps) {
   const feeds = createFeedStore(deps.db);
   const interval = deps.settings.fetchIntervalMs ?? 15 * 60_000;
-  const writer = createStoryWriter(deps.db);
-  const gate = createRetentionGate(deps.db, { retentionDays: deps.retentionDays, clock: deps.clock });
+  const committer = createFeedCommitter(deps.db, { clock: deps.clock, tagsHash: deps.tagsHash, retentionDays: deps.retentionDays });
+  const inWorkers = workersMayWrite(deps) ? deps.processor.writeInWorker : undefined;
+  const database = { file: path.resolve(deps.db.name), tagsHash: deps.tagsHash, retentionDays: deps.retentionDays ?? null };
   let running: Promise<IngestSummary> | null = null;
 
-  // One transaction per feed, taking the write lock at BEGIN (immediate). The first-seen time is read
-  // inside it, after the lock: anything that later reads under the write lock (a digest being built) sees
-  // every story first seen before that moment, and no story can later appear with an earlier time.
-  const commitTx = deps.db.transaction(
-    (feed: FeedRow, fetchedAt: string, status: number, nextFetchAt: string, validators: { etag: string | null; lastModified: string | null }, prepared?: { title: string | null; siteUrl: string | null; stories: Parameters<typeof writer.writeStories>[1] }) => {
-      const firstSeenAt = deps.clock().toISOString();
-      // Inside the transaction: a story pruned a moment ago (tombstoned) is never stored again.
-      const result = prepared ? writer.writeStories(feed.id, gate.admit(prepared.stories), firstSeenAt, deps.tagsHash) : { inserted: 0, known: 0, tagsAssigned: [] };
-      feeds.recordFetchState(feed.id, {
-        lastFetchedAt: fetchedAt,
-        lastStatus: status,
-        nextFetchAt,
-        success: { ...validators, title: prepared?.title ?? null, siteUrl: prepared?.siteUrl ?? null },
-      });
-      return result;
-    },
-  );
-  const commitSuccess = (...args: Parameters<typeof commitTx>) => commitTx.immediate(...args);
+  // Main-thread writes: the feeds that finished during one turn of the event loop share a transaction.
+  let waiting: Array<{ entry: CommitEntry; resolve: (o: CommitOutcome) => void; reject: (e: unknown) => void }> = [];
+  function commitOnMain(entry: CommitEntry): Promise<CommitOutcome> {
+    return new Promise((resolve, reject) => {
+      if (waiting.length === 0) setImmediate(flushOnMain);
+      waiting.push({ entry, resolve, reject });
+    });
+  }
+  function flushOnMain() {
+    const group = waiting;
+    waiting = [];
+    let outcomes: CommitOutcome[];
+    try {
+      outcomes = committer.commit(group.map((g) => g.entry));
+    } catch (err) {
+      for (const g of group) g.reject(err);
+      return;
+    }
+    group.forEach((g, i) => g.resolve(outcomes[i]!));
+  }
+
+  function writeSuccess(request: CommitRequest, parse?: { body: Buffer; contentType: string | null; opts: PrepareOptions; signal: AbortSignal | undefined }): Promise<CommitOutcome> {
+    if (inWorkers) {
+      const commit = { ...request, database };
+      return parse ? inWorkers.processAndCommit(parse.body, parse.contentType, parse.opts, commit) : inWorkers.commitState(commit);
+    }
+    if (!parse) return commitOnMain({ request });
+    return deps.processor.process(parse.body, parse.contentType, parse.opts).then((prepared) => {
+      if (parse.signal?.aborted) throw parse.signal.reason;
+      return commitOnMain({ request, prepared });
+    });
+  }
 
   function recordFailure(feed: FeedRow, fetchedAt: Date, status: number | null, code: string, message: string, retryAfterSeconds: number | null) {
     const next = nextFetchAfterFailure(fetchedAt, feed.consecutiveFailures + 1, retryAfterSeconds);
@@ -114,53 +155,64 @@ export function createIngester(deps: IngestDeps) {
     });
   }
 
-  async function ingestFeed(feed: FeedRow, signal: AbortSignal | undefined): Promise<FeedResult> {
+  /**
+   * Fetches one feed, then parses and writes it. `fetched` settles once the request is over (with the
+   * size of the body to parse), so the host is free for its next feed while this one is parsed.
+   */
+  function ingestFeed(feed: FeedRow, signal: AbortSignal | undefined): { fetched: Promise<number>; result: Promise<FeedResult> } {
     const started = performance.now();
     const fetchedAt = deps.clock();
     const base = { feedId: feed.id, url: feed.url, newStories: 0, knownStories: 0, error: null, errorCode: null, tagsAssigned: [] };
     const done = (r: Omit<FeedResult, 'durationMs'>): FeedResult => ({ ...r, durationMs: Math.round(performance.now() - started) });
+    let markFetched: (bytes: number) => void = () => {};
+    const fetched = new Promise<number>((resolve) => (markFetched = resolve));
     let status: number | null = null;
-    try {
-      const response = await fetchFeed(feed.url, {
-        etag: feed.etag,
-        lastModified: feed.lastModified,
-        allowPrivateNetwork: deps.settings.allowPrivateNetwork,
-        ...(deps.settings.addressPolicy ? { addressPolicy: deps.settings.addressPolicy } : {}),
-        timeoutMs: deps.settings.fetchTimeoutMs,
-        connectTimeoutMs: Math.min(10_000, deps.settings.fetchTimeoutMs),
-        maxBodyBytes: deps.settings.fetchMaxBytes,
-        maxRedirects: deps.settings.fetchMaxRedirects,
-        now: fetchedAt,
-        ...(signal ? { signal } : {}),
-      });
-      status = response.status;
-      if (signal?.aborted) throw signal.reason;
-      if (response.kind === 'http-error') {
-        recordFailure(feed, fetchedAt, response.status, 'FEED_FETCH_FAILED', response.message, response.cache.retryAfterSeconds);
-        return done({ ...base, outcome: 'failed', httpStatus: response.status, error: response.message, errorCode: 'FEED_FETCH_FAILED' });
+    const result = (async (): Promise<FeedResult> => {
+      try {
+        const response = await fetchFeed(feed.url, {
+          etag: feed.etag,
+          lastModified: feed.lastModified,
+          allowPrivateNetwork: deps.settings.allowPrivateNetwork,
+          ...(deps.settings.addressPolicy ? { addressPolicy: deps.settings.addressPolicy } : {}),
+          timeoutMs: deps.settings.fetchTimeoutMs,
+          connectTimeoutMs: Math.min(10_000, deps.settings.fetchTimeoutMs),
+          maxBodyBytes: deps.settings.fetchMaxBytes,
+          maxRedirects: deps.settings.fetchMaxRedirects,
+          now: fetchedAt,
+          ...(signal ? { signal } : {}),
+        });
+        status = response.status;
+        markFetched(response.kind === 'ok' ? response.body.length : 0);
+        if (signal?.aborted) throw signal.reason;
+        if (response.kind === 'http-error') {
+          recordFailure(feed, fetchedAt, response.status, 'FEED_FETCH_FAILED', response.message, response.cache.retryAfterSeconds);
+          return done({ ...base, outcome: 'failed', httpStatus: response.status, error: response.message, errorCode: 'FEED_FETCH_FAILED' });
+        }
+        const request: CommitRequest = {
+          feedId: feed.id,
+          fetchedAt: fetchedAt.toISOString(),
+          status: response.status,
+          validators: response.kind === 'ok' ? { etag: response.etag, lastModified: response.lastModified } : { etag: feed.etag, lastModified: feed.lastModified },
+          intervalMs: interval,
+          maxAgeSeconds: response.cache.maxAgeSeconds,
+        };
+        if (response.kind === 'not-modified') {
+          written(await writeSuccess(request));
+          return done({ ...base, outcome: 'not-modified', httpStatus: 304 });
+        }
+        const opts = { feedId: feed.id, url: response.url, now: fetchedAt.toISOString() };
+        const w = written(await writeSuccess(request, { body: response.body, contentType: response.contentType, opts, signal }));
+        return done({ ...base, outcome: 'updated', httpStatus: response.status, newStories: w.inserted, knownStories: w.known, tagsAssigned: w.tagsAssigned });
+      } catch (err) {
+        markFetched(0);
+        if (signal?.aborted) throw err; // shutting down: leave the feed as it was, nothing half-written
+        const failure = err instanceof CommitFailed ? err.failure : describeCommitError(err);
+        if (failure.unexpected) deps.log.error({ feedId: feed.id, err: err instanceof CommitFailed ? failure.message : err }, 'feed ingestion failed unexpectedly');
+        recordFailure(feed, fetchedAt, status, failure.code, failure.message, null);
+        return done({ ...base, outcome: 'failed', httpStatus: status, error: failure.message, errorCode: failure.code });
       }
-      if (response.kind === 'not-modified') {
-        const next = nextFetchAfterSuccess(fetchedAt, interval, { maxAgeSeconds: response.cache.maxAgeSeconds });
-        commitSuccess(feed, fetchedAt.toISOString(), 304, next.toISOString(), { etag: feed.etag, lastModified: feed.lastModified });
-        return done({ ...base, outcome: 'not-modified', httpStatus: 304 });
-      }
-      const prepared = await deps.processor.process(response.body, response.contentType, {
-        feedId: feed.id,
-        url: response.url,
-        now: fetchedAt.toISOString(),
-      });
-      if (signal?.aborted) throw signal.reason;
-      const next = nextFetchAfterSuccess(fetchedAt, interval, { ttlMinutes: prepared.ttlMinutes, maxAgeSeconds: response.cache.maxAgeSeconds });
-      const written = commitSuccess(feed, fetchedAt.toISOString(), response.status, next.toISOString(), { etag: response.etag, lastModified: response.lastModified }, prepared);
-      return done({ ...base, outcome: 'updated', httpStatus: response.status, newStories: written.inserted, knownStories: written.known, tagsAssigned: written.tagsAssigned });
-    } catch (err) {
-      if (signal?.aborted) throw err; // shutting down: leave the feed as it was, nothing half-written
-      const code = isAppError(err) ? err.code : 'FEED_FETCH_FAILED';
-      const message = isAppError(err) ? err.message : `unexpected error: ${describeError(err)}`;
-      if (!isAppError(err)) deps.log.error({ feedId: feed.id, err }, 'feed ingestion failed unexpectedly');
-      recordFailure(feed, fetchedAt, status, code, message, null);
-      return done({ ...base, outcome: 'failed', httpStatus: status, error: message, errorCode: code });
-    }
+    })();
+    return { fetched, result };
   }
 
   async function runOnce(options: RunOptions): Promise<IngestSummary> {
@@ -173,27 +225,36 @@ export function createIngester(deps: IngestDeps) {
         : feeds.listEnabledFeeds();
     options.onStart?.(selected.length);
     const summary: IngestSummary = { feeds: selected.length, updated: 0, notModified: 0, failed: 0, newStories: 0, durationMs: 0, aborted: false };
+    const report = (result: FeedResult) => {
+      if (result.outcome === 'updated') summary.updated++;
+      else if (result.outcome === 'not-modified') summary.notModified++;
+      else summary.failed++;
+      summary.newStories += result.newStories;
+      const level = result.outcome === 'failed' ? 'warn' : 'debug';
+      deps.log[level]({ feedId: result.feedId, outcome: result.outcome, status: result.httpStatus, newStories: result.newStories, error: result.error ?? undefined, durationMs: result.durationMs }, 'feed ingested');
+      safely(() => options.onFeed?.(result));
+      safely(() => deps.onFeedResult?.(result));
+    };
+    // The pool bounds requests (per host and in all); parsing and writing go on outside it, bounded here.
+    const processing = new Set<Promise<void>>();
+    let processingBytes = 0;
     await runKeyedPool(
       selected,
       { concurrency: deps.settings.fetchConcurrency, keyOf: (f) => hostOf(f.url), signal: options.signal },
       async (feed) => {
-        let result: FeedResult;
-        try {
-          result = await ingestFeed(feed, options.signal);
-        } catch {
-          summary.aborted = true;
-          return;
-        }
-        if (result.outcome === 'updated') summary.updated++;
-        else if (result.outcome === 'not-modified') summary.notModified++;
-        else summary.failed++;
-        summary.newStories += result.newStories;
-        const level = result.outcome === 'failed' ? 'warn' : 'debug';
-        deps.log[level]({ feedId: result.feedId, outcome: result.outcome, status: result.httpStatus, newStories: result.newStories, error: result.error ?? undefined, durationMs: result.durationMs }, 'feed ingested');
-        safely(() => options.onFeed?.(result));
-        safely(() => deps.onFeedResult?.(result));
+        const { fetched, result } = ingestFeed(feed, options.signal);
+        const tracked = result.then(report, () => void (summary.aborted = true)).catch((err: unknown) => deps.log.error({ err }, 'feed report failed'));
+        const bytes = await fetched;
+        processing.add(tracked);
+        processingBytes += bytes;
+        void tracked.finally(() => {
+          processing.delete(tracked);
+          processingBytes -= bytes;
+        });
+        while (processing.size >= MAX_PROCESSING_FEEDS || processingBytes > MAX_PROCESSING_BYTES) await Promise.race(processing);
       },
     );
+    await Promise.all(processing);
     summary.aborted ||= options.signal?.aborted ?? false;
     summary.durationMs = Math.round(performance.now() - started);
     deps.log.info({ ...summary }, 'ingestion run finished');
