@@ -5,7 +5,8 @@
  *   X-Shiftwire-Signature == "sha256=" + hex(HMAC-SHA256(secret, `${X-Shiftwire-Timestamp}.${raw body}`))
  * with a constant-time comparison, rejects timestamps far from its own clock (replays), and dedupes on
  * X-Shiftwire-Delivery: delivery is at-least-once, and a retry carries the same delivery id (and body),
- * with a new timestamp and signature. Redirects are never followed, and the URL obeys the same
+ * with a new timestamp and signature. A 2xx status line counts as accepted even if the rest of the
+ * answer never arrives. Redirects are never followed, and the URL obeys the same
  * private-address rule as feed URLs (ALLOW_PRIVATE_NETWORK).
  *
  * Email: one message through SMTP (nodemailer); its Message-ID is derived from the delivery id, so a
@@ -112,6 +113,10 @@ export async function postWebhook(
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
     };
   } catch (err) {
+    // The status line is the receiver's receipt: a 2xx whose body then fails (reset, cut short, too
+    // slow) was accepted, and sending it again would be a duplicate the receiver already said yes to.
+    const answered = isAppError(err) ? err.details?.status : undefined;
+    if (typeof answered === 'number' && answered >= 200 && answered < 300) return { ok: true, status: answered };
     if (isAppError(err)) return { ok: false, status: null, error: err.message, permanent: err.code === 'FEED_BLOCKED' };
     return { ok: false, status: null, error: `the request failed: ${describeError(err)}` };
   }

@@ -95,6 +95,8 @@ async function followRedirects(url: string, opts: BoundedRequestOptions, hop: Ho
     const location = response.headers.location;
     const status = response.statusCode ?? 0;
     if (!REDIRECT_STATUSES.has(status) || location === undefined) {
+      // From here on an error still knows what the server answered (a webhook's 2xx is its receipt).
+      hop.details = { ...hop.details, status };
       // A 304 may state the Content-Length of the full representation; it has no body of its own.
       if (status !== 204 && status !== 304) checkDeclaredLength(response, maxBodyBytes, hop.details);
       hop.receivingBody = true;
