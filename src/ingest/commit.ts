@@ -133,3 +133,28 @@ export function createFeedCommitter(db: Db, options: CommitterOptions) {
 }
 
 export type FeedCommitter = ReturnType<typeof createFeedCommitter>;
+
+/**
+ * Writes on the calling thread (ingesters that cannot let the workers write): the feeds that finish
+ * during one turn of the event loop share a transaction.
+ */
+export function queueCommits(committer: FeedCommitter): (entry: CommitEntry) => Promise<CommitOutcome> {
+  let waiting: Array<{ entry: CommitEntry; resolve: (o: CommitOutcome) => void; reject: (e: unknown) => void }> = [];
+  function flush() {
+    const group = waiting;
+    waiting = [];
+    let outcomes: CommitOutcome[];
+    try {
+      outcomes = committer.commit(group.map((g) => g.entry));
+    } catch (err) {
+      for (const g of group) g.reject(err);
+      return;
+    }
+    group.forEach((g, i) => g.resolve(outcomes[i]!));
+  }
+  return (entry) =>
+    new Promise((resolve, reject) => {
+      if (waiting.length === 0) setImmediate(flush);
+      waiting.push({ entry, resolve, reject });
+    });
+}

@@ -3,7 +3,7 @@ import type { Db } from '../db/open.js';
 import { createFeedStore, type FeedRow } from '../db/feeds.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/log.js';
-import { createFeedCommitter, describeCommitError, type CommitEntry, type CommitFailure, type CommitOutcome, type CommitRequest, type WriteSummary } from './commit.js';
+import { createFeedCommitter, describeCommitError, queueCommits, type CommitFailure, type CommitOutcome, type CommitRequest, type WriteSummary } from './commit.js';
 import { fetchFeed } from './fetch.js';
 import { nextFetchAfterFailure } from './policy.js';
 import { hostOf, runKeyedPool } from './pool.js';
@@ -107,31 +107,10 @@ function workersMayWrite(deps: IngestDeps): boolean {
 export function createIngester(deps: IngestDeps) {
   const feeds = createFeedStore(deps.db);
   const interval = deps.settings.fetchIntervalMs ?? 15 * 60_000;
-  const committer = createFeedCommitter(deps.db, { clock: deps.clock, tagsHash: deps.tagsHash, retentionDays: deps.retentionDays });
+  const commitOnMain = queueCommits(createFeedCommitter(deps.db, { clock: deps.clock, tagsHash: deps.tagsHash, retentionDays: deps.retentionDays }));
   const inWorkers = workersMayWrite(deps) ? deps.processor.writeInWorker : undefined;
   const database = { file: path.resolve(deps.db.name), tagsHash: deps.tagsHash, retentionDays: deps.retentionDays ?? null };
   let running: Promise<IngestSummary> | null = null;
-
-  // Main-thread writes: the feeds that finished during one turn of the event loop share a transaction.
-  let waiting: Array<{ entry: CommitEntry; resolve: (o: CommitOutcome) => void; reject: (e: unknown) => void }> = [];
-  function commitOnMain(entry: CommitEntry): Promise<CommitOutcome> {
-    return new Promise((resolve, reject) => {
-      if (waiting.length === 0) setImmediate(flushOnMain);
-      waiting.push({ entry, resolve, reject });
-    });
-  }
-  function flushOnMain() {
-    const group = waiting;
-    waiting = [];
-    let outcomes: CommitOutcome[];
-    try {
-      outcomes = committer.commit(group.map((g) => g.entry));
-    } catch (err) {
-      for (const g of group) g.reject(err);
-      return;
-    }
-    group.forEach((g, i) => g.resolve(outcomes[i]!));
-  }
 
   function writeSuccess(request: CommitRequest, parse?: { body: Buffer; contentType: string | null; opts: PrepareOptions; signal: AbortSignal | undefined }): Promise<CommitOutcome> {
     if (inWorkers) {

@@ -14,7 +14,7 @@ import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from '
 import { openDatabase } from '../db/open.js';
 import { isAppError, type ErrorCode } from '../shared/errors.js';
 import { systemClock } from '../shared/clock.js';
-import { createTagger } from '../tagging/index.js';
+import { createTagger } from '../tagging/tag.js'; // not index.js: the worker needs neither yaml nor zod
 import { createFeedCommitter, describeCommitError, type CommitEntry, type CommitOutcome, type FeedCommitter } from './commit.js';
 import { prepareFeed, type PreparedFeed } from './prepare.js';
 import type { WorkerCommit, WorkerJob, WorkerReply, WorkerSetup } from './processor.js';
@@ -88,11 +88,15 @@ function writeBatch(wait: boolean): boolean {
 /** The batch per database (normally one); false when `wait` is off and the database was busy. */
 function writeGroups(wait: boolean): boolean {
   const groups = new Map<FeedCommitter, typeof batch>();
-  for (const item of batch) {
-    const committer = committerFor(item.commit);
-    groups.set(committer, [...(groups.get(committer) ?? []), item]);
-  }
   const done: Array<{ jobId: number; outcome: CommitOutcome }> = [];
+  for (const item of batch) {
+    try {
+      const committer = committerFor(item.commit);
+      groups.set(committer, [...(groups.get(committer) ?? []), item]);
+    } catch (err) {
+      done.push({ jobId: item.jobId, outcome: { ok: false, error: describeCommitError(err) } }); // cannot open the database
+    }
+  }
   for (const [committer, items] of groups) {
     let outcomes: CommitOutcome[] | null;
     try {
