@@ -48,12 +48,13 @@ function pump(res: ServerResponse, chunk: Buffer, total: number, sent: (n: numbe
 }
 
 /** What each attack does, as HTTP handlers. Raw-socket attacks are built separately below. */
-function httpAttacks(): Array<{ id: string; what: string; expect: Attack['expect']; handler: Handler; path?: string }> {
+function httpAttacks(scale: number): Array<{ id: string; what: string; expect: Attack['expect']; handler: Handler; path?: string }> {
   const deepXml = `${RSS_HEAD}${'<x>'.repeat(1_000_000)}${'</x>'.repeat(1_000_000)}</channel></rss>`;
   const deepJson = `{"version":"https://jsonfeed.org/version/1.1","title":"Deep","items":[{"id":"1","url":"https://hostile.example/j","title":"OpenAI deep JSON","content_html":"<p>x</p>","_x":${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}}]}`;
-  const deepHtml = `${RSS_HEAD}${item('Nvidia nested markup', 1, `${'&lt;div&gt;'.repeat(200_000)}hi${'&lt;/div&gt;'.repeat(200_000)}`)}</channel></rss>`;
+  const depth = Math.round(200_000 * scale);
+  const deepHtml = `${RSS_HEAD}${item('Nvidia nested markup', 1, `${'&lt;div&gt;'.repeat(depth)}hi${'&lt;/div&gt;'.repeat(depth)}`)}</channel></rss>`;
   const bigTitle = `${RSS_HEAD}${item(`OpenAI ${'very long title '.repeat(65_536)}`, 1)}</channel></rss>`;
-  const manyItems = `${RSS_HEAD}${Array.from({ length: 50_000 }, (_, i) => item(`Nvidia item ${i}`, i, '')).join('')}</channel></rss>`;
+  const manyItems = `${RSS_HEAD}${Array.from({ length: Math.round(50_000 * scale) }, (_, i) => item(`Nvidia item ${i}`, i, '')).join('')}</channel></rss>`;
   const bomb = gzipSync(Buffer.alloc(200 * 1024 * 1024, ' '));
   const body = (text: string | Buffer, type = 'application/rss+xml'): Handler => (_req, res, sent) => {
     sent(text.length);
@@ -105,9 +106,9 @@ function httpAttacks(): Array<{ id: string; what: string; expect: Attack['expect
     },
     { id: 'atk-deep-xml', what: 'XML nested 1,000,000 levels deep', expect: { code: 'FEED_PARSE_FAILED', message: /nests elements more than \d+ deep/ }, handler: body(deepXml) },
     { id: 'atk-deep-json', what: 'a JSON Feed with an array nested 1,000,000 deep', expect: { stored: true }, handler: body(deepJson, 'application/feed+json') },
-    { id: 'atk-deep-html', what: 'escaped HTML nested 200,000 deep in a description', expect: { stored: true }, handler: body(deepHtml) },
+    { id: 'atk-deep-html', what: `escaped HTML nested ${depth.toLocaleString('en')} deep in a description`, expect: { stored: true }, handler: body(deepHtml) },
     { id: 'atk-title-1mb', what: 'a 1 MB title', expect: { stored: true }, handler: body(bigTitle) },
-    { id: 'atk-items-50k', what: '50,000 items in one document', expect: { stored: true }, handler: body(manyItems) },
+    { id: 'atk-items-50k', what: `${Math.round(50_000 * scale).toLocaleString('en')} items in one document`, expect: { stored: true }, handler: body(manyItems) },
     {
       id: 'atk-redirect-20',
       what: 'a 20-hop redirect chain',
@@ -183,8 +184,11 @@ const rawAttacks: Array<{ id: string; what: string; expect: Attack['expect']; on
   },
 ];
 
-/** Starts every attack on its own address 127.0.0.<first + i>. */
-export async function startHostileServers(first = 20): Promise<HostileServers> {
+/**
+ * Starts every attack on its own address 127.0.0.<first + i>. `scale` < 1 shrinks the two attacks that
+ * only cost parsing time (nesting depth of the HTML, number of items) for the fast suite.
+ */
+export async function startHostileServers(first = 20, scale = 1): Promise<HostileServers> {
   const servers: Server[] = [];
   const sockets = new Set<Socket>();
   const attacks: Attack[] = [];
@@ -196,7 +200,7 @@ export async function startHostileServers(first = 20): Promise<HostileServers> {
     return (server.address() as AddressInfo).port;
   };
   let host = first;
-  for (const a of httpAttacks()) {
+  for (const a of httpAttacks(scale)) {
     const address = `127.0.0.${host++}`;
     const server = createHttpServer((req, res) => a.handler(req, res, sentFor(a.id)));
     const port = await listen(server, address);
