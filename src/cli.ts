@@ -1,14 +1,5 @@
 import { parseArgs } from 'node:util';
-import { backupCommand } from './commands/backup.js';
-import { digestCommand } from './commands/digest.js';
-import { feedsCommand } from './commands/feeds.js';
-import { ingestCommand } from './commands/ingest.js';
-import { migrateCommand } from './commands/migrate.js';
-import { pruneCommand } from './commands/prune.js';
-import { retagCommand } from './commands/retag.js';
-import { version } from './commands/runtime.js';
-import { serveCommand } from './commands/serve.js';
-import { tagCommand } from './commands/tag.js';
+import { version } from './shared/version.js';
 import { describeError, isAppError } from './shared/errors.js';
 
 const HELP = `shiftwire ${version}: AI-industry news, tagged by company and theme
@@ -43,19 +34,21 @@ Configuration comes from environment variables (DATABASE_PATH, FEEDS_FILE, PORT,
 
 type Command = (args: string[]) => Promise<number>;
 
+// Each command loads its modules only when it runs: `ingest` starts without the API, the digests or the
+// feed generators (start-up time is part of every scheduled run).
 const commands: Record<string, Command> = {
-  serve: async () => serveCommand(),
-  migrate: async () => migrateCommand(process.stdout),
+  serve: async () => (await import('./commands/serve.js')).serveCommand(),
+  migrate: async () => (await import('./commands/migrate.js')).migrateCommand(process.stdout),
   ingest: async (args) => {
     const { values } = parseArgs({ args, options: { due: { type: 'boolean', default: false }, feed: { type: 'string', multiple: true } }, strict: true });
-    return ingestCommand({ due: values.due ?? false, feedIds: values.feed ?? [] }, process.stdout);
+    return (await import('./commands/ingest.js')).ingestCommand({ due: values.due ?? false, feedIds: values.feed ?? [] }, process.stdout);
   },
-  tag: async (args) => tagCommand(args),
-  retag: async () => retagCommand(process.stdout),
-  backup: async (args) => backupCommand(args, process.stdout),
-  prune: async (args) => pruneCommand(args, process.stdout),
-  feeds: async (args) => feedsCommand(args, process.stdout),
-  digest: async (args) => digestCommand(args),
+  tag: async (args) => (await import('./commands/tag.js')).tagCommand(args),
+  retag: async () => (await import('./commands/retag.js')).retagCommand(process.stdout),
+  backup: async (args) => (await import('./commands/backup.js')).backupCommand(args, process.stdout),
+  prune: async (args) => (await import('./commands/prune.js')).pruneCommand(args, process.stdout),
+  feeds: async (args) => (await import('./commands/feeds.js')).feedsCommand(args, process.stdout),
+  digest: async (args) => (await import('./commands/digest.js')).digestCommand(args),
 };
 
 export async function main(argv: string[]): Promise<number> {

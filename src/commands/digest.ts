@@ -46,7 +46,7 @@ export async function digestCommand(args: string[], out: NodeJS.WritableStream =
     process.stderr.write(`shiftwire: --now "${values.now}" is not an ISO 8601 date-time (e.g. 2025-02-03T08:00:00Z)\n`);
     return 2;
   }
-  const rt = startRuntime({ logFd: 2, defaultLogLevel: 'error', workers: 0 });
+  const rt = await startRuntime({ logFd: 2, defaultLogLevel: 'error', workers: 0 });
   const service = createDigestService({ db: rt.db, log: rt.log.child({ module: 'digests' }), clock: rt.clock, ...digestSettings(rt.config) });
   try {
     const at = now ?? rt.clock();

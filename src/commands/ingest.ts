@@ -19,7 +19,7 @@ function line(r: FeedResult, index: number, total: number): string {
  * that is news about the feeds, not a failure of the command.
  */
 export async function ingestCommand(opts: { due: boolean; feedIds: string[] }, out: NodeJS.WritableStream): Promise<number> {
-  const rt = startRuntime({ logFd: 2, defaultLogLevel: 'error' });
+  const rt = await startRuntime({ logFd: 2, defaultLogLevel: 'error' });
   const controller = new AbortController();
   const onSignal = () => controller.abort(new Error('interrupted'));
   process.once('SIGINT', onSignal);

@@ -2,7 +2,7 @@ import { retagStories } from '../ingest/retag.js';
 import { startRuntime } from './runtime.js';
 
 export async function retagCommand(out: NodeJS.WritableStream): Promise<number> {
-  const rt = startRuntime({ logFd: 2, defaultLogLevel: 'error', workers: 0 });
+  const rt = await startRuntime({ logFd: 2, defaultLogLevel: 'error', workers: 0 });
   try {
     let lastPrinted = 0;
     const result = await retagStories(rt.db, rt.tagger, {

@@ -11,8 +11,9 @@ import { startRuntime, version } from './runtime.js';
  * transaction, so nothing is half-written), the server drains, and the database is closed.
  */
 export async function serveCommand(): Promise<number> {
-  const rt = startRuntime();
+  const rt = await startRuntime({ metrics: true });
   const { config, log } = rt;
+  const metrics = rt.metrics!; // asked for above
   const shutdown = new AbortController();
 
   const digests = createDigestService({ db: rt.db, log: log.child({ module: 'digests' }), clock: rt.clock, ...digestSettings(config) });
@@ -23,7 +24,7 @@ export async function serveCommand(): Promise<number> {
       schedule: config.digestSchedule,
       run: async () => {
         const { deliveries } = await digests.tick(rt.clock());
-        for (const d of deliveries) rt.metrics.digestDelivery(d.channel, d.status);
+        for (const d of deliveries) metrics.digestDelivery(d.channel, d.status);
       },
     },
   ];
@@ -34,13 +35,13 @@ export async function serveCommand(): Promise<number> {
       schedule: '7 * * * *',
       run: async () => {
         const r = await applyRetention(rt.db, { retentionDays, now: rt.clock(), signal: shutdown.signal });
-        rt.metrics.storiesPruned(r.pruned);
+        metrics.storiesPruned(r.pruned);
         log.info({ ...r }, 'retention pass finished');
       },
     });
   }
   const scheduler = startScheduler(jobs, log.child({ module: 'scheduler' }));
-  const app = await buildApp({ db: rt.db, config, log, clock: rt.clock, ingester: rt.ingester, tagger: rt.tagger, scheduler, metrics: rt.metrics, version });
+  const app = await buildApp({ db: rt.db, config, log, clock: rt.clock, ingester: rt.ingester, tagger: rt.tagger, scheduler, metrics, version });
   await app.listen({ port: config.port, host: config.host });
   log.info({ url: `http://${config.host}:${(app.server.address() as { port: number }).port}`, feeds: config.feeds.length, version }, 'shiftwire is serving');
 

@@ -6,22 +6,25 @@ import { findCompanies } from './companies.js';
 import { compileTaxonomy } from './compile.js';
 import { scanStory } from './scan.js';
 import type { Taxonomy } from './schema.js';
-import { taxonomyHash } from './taxonomy.js';
+import { taxonomyHash } from './hash.js';
 import { findThemes } from './themes.js';
 import type { Tag, TagInput, Tagger } from './types.js';
 
 export function createTagger(taxonomy: Taxonomy): Tagger {
-  const compiled = compileTaxonomy(taxonomy);
-  const hash = taxonomyHash(taxonomy);
+  // Compiled on first use: a process that only needs the hash or the names (the main thread of an
+  // ingestion whose workers do the tagging) never pays for it.
+  let compiled: ReturnType<typeof compileTaxonomy> | undefined;
+  const compile = () => (compiled ??= compileTaxonomy(taxonomy));
   return {
-    hash,
-    companies: compiled.companies.map((e) => ({ ...e })),
-    themes: compiled.themes.map((t) => ({ ...t.entry })),
+    hash: taxonomyHash(taxonomy),
+    companies: taxonomy.companies.map((c) => ({ id: c.id, name: c.name })),
+    themes: taxonomy.themes.map((t) => ({ id: t.id, name: t.name })),
     tag(input: TagInput): Tag[] {
-      const scans = scanStory(compiled, input);
+      const c = compile();
+      const scans = scanStory(c, input);
       if (scans.length === 0) return [];
-      const { tags, storyContext } = findCompanies(compiled, scans);
-      return [...tags, ...findThemes(compiled, scans, storyContext)];
+      const { tags, storyContext } = findCompanies(c, scans);
+      return [...tags, ...findThemes(c, scans, storyContext)];
     },
   };
 }

@@ -3,7 +3,6 @@
  * hashes it. Any problem throws AppError('TAXONOMY_INVALID') naming the file and the bad entry,
  * e.g. `taxonomy.yaml: companies[3] (openai).aliases[2].veto[0]: "{nmu}" uses unknown placeholder`.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { AppError } from '../shared/errors.js';
@@ -79,13 +78,16 @@ export function parseTaxonomy(raw: unknown, file = 'taxonomy'): Taxonomy {
   return result.data;
 }
 
-export function loadTaxonomy(path: string): Taxonomy {
-  let text: string;
+export function readTaxonomyFile(path: string): string {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (err) {
     throw new AppError('TAXONOMY_INVALID', `${path}: the taxonomy file could not be read (${(err as Error).message})`, { cause: err });
   }
+}
+
+/** Parses and validates the text of a taxonomy file; `path` names it in error messages. */
+export function parseTaxonomyText(text: string, path: string): Taxonomy {
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
@@ -100,20 +102,8 @@ export function loadTaxonomy(path: string): Taxonomy {
   return parseTaxonomy(raw, path);
 }
 
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value).sort()) {
-      const v = (value as Record<string, unknown>)[k];
-      if (v !== undefined) out[k] = canonical(v);
-    }
-    return out;
-  }
-  return value;
+export function loadTaxonomy(path: string): Taxonomy {
+  return parseTaxonomyText(readTaxonomyFile(path), path);
 }
 
-/** sha256 (hex) of the normalized taxonomy: comments, key order and shorthand do not change it. */
-export function taxonomyHash(taxonomy: Taxonomy): string {
-  return createHash('sha256').update(JSON.stringify(canonical(taxonomy))).digest('hex');
-}
+export { taxonomyHash } from './hash.js';
