@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFeedStore } from '../src/db/feeds.js';
@@ -228,6 +229,32 @@ describe('ingestion', () => {
     await h.ingester.run();
     expect(maxActive).toBe(1); // all four share 127.0.0.1:port
     expect(storyCount(h)).toBe(4);
+  });
+
+  it('keeps 16 requests in flight on one shutdown signal without a listener warning, and leaves the signal clean', async () => {
+    h = ingestHarness({ settings: { fetchConcurrency: 16 } });
+    const servers = await Promise.all(Array.from({ length: 16 }, (_, i) => startFeedServer(`127.0.0.${30 + i}`)));
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      servers.forEach((srv, i) =>
+        srv.route('/slow.xml', async (_req, res) => {
+          await new Promise((r) => setTimeout(r, 150)); // all 16 are in flight together
+          res.writeHead(200).end(rss([{ title: `Item ${i}`, link: `https://news.example/host-${i}` }]));
+        }),
+      );
+      h.addFeeds(servers.map((srv, i) => ({ id: `host-${i}`, url: srv.url('/slow.xml') })));
+      const shutdown = new AbortController();
+      const summary = await h.ingester.run({ signal: shutdown.signal });
+      await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+      expect(summary).toMatchObject({ feeds: 16, updated: 16, failed: 0 });
+      expect(warnings.filter((w) => /MaxListeners/.test(w))).toEqual([]);
+      expect(getEventListeners(shutdown.signal, 'abort')).toHaveLength(0);
+    } finally {
+      process.off('warning', onWarning);
+      await Promise.all(servers.map((srv) => srv.close()));
+    }
   });
 
   it('abandons in-flight work on shutdown without writing anything half-way', async () => {

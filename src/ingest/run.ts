@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import path from 'node:path';
 import type { Db } from '../db/open.js';
 import { createFeedStore, type FeedRow } from '../db/feeds.js';
@@ -214,30 +215,47 @@ export function createIngester(deps: IngestDeps) {
       safely(() => options.onFeed?.(result));
       safely(() => deps.onFeedResult?.(result));
     };
+    // Every request in flight listens to the run's signal: up to fetchConcurrency listeners at once, by
+    // design. A signal of our own, linked to the caller's, says so (no MaxListenersExceededWarning) without
+    // changing the caller's signal.
+    const signal = options.signal && linkedSignal(options.signal, deps.settings.fetchConcurrency + 8);
     // The pool bounds requests (per host and in all); parsing and writing go on outside it, bounded here.
     const processing = new Set<Promise<void>>();
     let processingBytes = 0;
-    await runKeyedPool(
-      selected,
-      { concurrency: deps.settings.fetchConcurrency, keyOf: (f) => hostOf(f.url), signal: options.signal },
-      async (feed) => {
-        const { fetched, result } = ingestFeed(feed, options.signal);
-        const tracked = result.then(report, () => void (summary.aborted = true)).catch((err: unknown) => deps.log.error({ err }, 'feed report failed'));
-        const bytes = await fetched;
-        processing.add(tracked);
-        processingBytes += bytes;
-        void tracked.finally(() => {
-          processing.delete(tracked);
-          processingBytes -= bytes;
-        });
-        while (processing.size >= MAX_PROCESSING_FEEDS || processingBytes > MAX_PROCESSING_BYTES) await Promise.race(processing);
-      },
-    );
-    await Promise.all(processing);
+    try {
+      await runKeyedPool(
+        selected,
+        { concurrency: deps.settings.fetchConcurrency, keyOf: (f) => hostOf(f.url), signal: signal?.signal },
+        async (feed) => {
+          const { fetched, result } = ingestFeed(feed, signal?.signal);
+          const tracked = result.then(report, () => void (summary.aborted = true)).catch((err: unknown) => deps.log.error({ err }, 'feed report failed'));
+          const bytes = await fetched;
+          processing.add(tracked);
+          processingBytes += bytes;
+          void tracked.finally(() => {
+            processing.delete(tracked);
+            processingBytes -= bytes;
+          });
+          while (processing.size >= MAX_PROCESSING_FEEDS || processingBytes > MAX_PROCESSING_BYTES) await Promise.race(processing);
+        },
+      );
+      await Promise.all(processing);
+    } finally {
+      signal?.unlink();
+    }
     summary.aborted ||= options.signal?.aborted ?? false;
     summary.durationMs = Math.round(performance.now() - started);
     deps.log.info({ ...summary }, 'ingestion run finished');
     return summary;
+  }
+
+  function linkedSignal(outer: AbortSignal, maxListeners: number): { signal: AbortSignal; unlink: () => void } {
+    const controller = new AbortController();
+    setMaxListeners(maxListeners, controller.signal);
+    const onAbort = () => controller.abort(outer.reason);
+    if (outer.aborted) onAbort();
+    else outer.addEventListener('abort', onAbort, { once: true });
+    return { signal: controller.signal, unlink: () => outer.removeEventListener('abort', onAbort) };
   }
 
   function safely(fn: () => void) {
