@@ -18,7 +18,9 @@ let dir: string;
 let cleanup: () => void;
 
 beforeAll(async () => {
-  corpus = await startCorpus({ feeds: 20, items: 50, shared: 5 });
+  // 60 ms per response (one host, so one at a time): after the third stored feed, the other 17 need at
+  // least a second, so the kill lands mid-run even when a loaded machine is slow to deliver it.
+  corpus = await startCorpus({ feeds: 20, items: 50, shared: 5, delayMs: 60 });
   ({ dir, cleanup } = tempDir('shiftwire-crash-fast-'));
 });
 
