@@ -4,7 +4,7 @@
  * side by side with newsboat (`newsboat -u urls -c cache.db -x reload`, which also stores into SQLite).
  * Reports items/second (wall clock, process start to exit) and peak RSS, median of several rounds.
  *
- *   npm run build && npx tsx bench/ingest/run.ts [--rounds 3] [--feeds 200] [--items 50]
+ *   npm run build && npx tsx bench/ingest/run.ts [--rounds 3] [--feeds 200] [--items 50] [--only shiftwire|newsboat]
  *
  * Needs Debian's `newsboat` and `time` packages (apt-get install -y newsboat time).
  */
@@ -17,7 +17,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { makeFeed } from './generate.js';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, feeds: { type: 'string', default: '200' }, items: { type: 'string', default: '50' }, hosts: { type: 'string', default: '16' } } });
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, feeds: { type: 'string', default: '200' }, items: { type: 'string', default: '50' }, hosts: { type: 'string', default: '16' }, only: { type: 'string' } } });
 const rounds = Number(values.rounds);
 const feedCount = Number(values.feeds);
 const itemCount = Number(values.items);
@@ -105,7 +105,7 @@ async function main() {
   })();
   try {
     for (let r = 0; r < rounds; r++) {
-      for (const name of hasNewsboat ? (['shiftwire', 'newsboat'] as const) : (['shiftwire'] as const)) {
+      for (const name of (hasNewsboat ? (['shiftwire', 'newsboat'] as const) : (['shiftwire'] as const)).filter((n) => !values.only || n === values.only)) {
         const dir = mkdtempSync(path.join(tmpdir(), `bench-${name}-`));
         try {
           const m = name === 'shiftwire' ? await runShiftwire(urls, dir) : await runNewsboat(urls, dir);
