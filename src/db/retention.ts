@@ -190,12 +190,17 @@ export interface GateItem {
  */
 export function createRetentionGate(db: Db, options: { retentionDays?: number | undefined; clock: () => Date }) {
   const tombstoned = db.prepare(`SELECT 1 FROM pruned_keys WHERE key IN (SELECT value FROM json_each(?)) LIMIT 1`).pluck();
+  const anyTombstone = db.prepare(`SELECT EXISTS (SELECT 1 FROM pruned_keys)`).pluck();
   return {
+    /** Called inside the write transaction, so the tombstones cannot change while it looks. */
     admit<T extends GateItem>(items: T[]): T[] {
       const cutoff = options.retentionDays === undefined ? null : retentionCutoff(options.clock(), options.retentionDays).getTime();
+      // Without any tombstone (no prune has run, or they all expired) there is nothing to look up per item.
+      const checkKeys = anyTombstone.get() === 1;
+      if (cutoff === null && !checkKeys) return items;
       return items.filter((item) => {
         if (cutoff !== null && !item.dateEstimated && Date.parse(item.publishedAt) < cutoff) return false;
-        return item.keys.length === 0 || tombstoned.get(JSON.stringify(item.keys)) === undefined;
+        return !checkKeys || item.keys.length === 0 || tombstoned.get(JSON.stringify(item.keys)) === undefined;
       });
     },
   };
