@@ -7,7 +7,7 @@
  *    bookkeeping, which made it ten times slower than the parse itself;
  *  - `collectText`: what sanitize-html returned with no tag allowed (the text, entities decoded,
  *    contents of the dropped elements left out), unescaped.
- * bench/ingest/sanitize-parity.ts compares both with sanitize-html over a corpus and random HTML.
+ * test/sanitize-parity.test.ts (in npm test) holds both to sanitize-html over the feed corpus and random HTML.
  */
 import { Parser } from 'htmlparser2';
 import { resolveHttpUrl } from './url.js';

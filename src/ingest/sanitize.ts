@@ -4,7 +4,7 @@
  * links); `htmlToText` turns HTML into one line of plain text for titles, summaries and search.
  *
  * Both are single htmlparser2 passes (see html-pass.ts) that give exactly what sanitize-html gave with
- * the options this file used to pass it (bench/ingest/sanitize-parity.ts holds the two to the same
+ * the options this file used to pass it (test/sanitize-parity.test.ts holds the two to the same
  * output), at a fraction of the cost. `textOfSanitized` reads the text of our own sanitized output
  * without parsing it again.
  */
