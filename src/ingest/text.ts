@@ -60,9 +60,16 @@ export function truncateText(text: string, maxChars: number): string {
   return `${head.replace(/[\s,;:.\-–—]+$/u, '')}…`;
 }
 
+/**
+ * Runs of whitespace that are not already a single plain space: a non-space whitespace character and
+ * what follows it, or a space followed by more whitespace. Single spaces, by far the most common run,
+ * are left alone instead of being replaced by themselves (`/\s+/g` did that, for every word).
+ */
+const WHITESPACE_TO_COLLAPSE = /[^\S ]\s*| \s+/g;
+
 /** Collapses runs of whitespace (including no-break spaces) to one space and trims. */
 export function collapseWhitespace(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
+  return text.replace(WHITESPACE_TO_COLLAPSE, ' ').trim();
 }
 
 const SANITIZED_TAG = /<[^>]*>/g;
