@@ -13,26 +13,21 @@
  * that every output a reader renders as HTML escapes them, which the Atom and RSS checks show.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFeedServer, type FeedServer } from './helpers/feed-server.js';
-import { inspectHtml, inspectLink, inspectServed, inspectStored, routeSafetyCorpus, type SafetyCorpus } from './helpers/fault-output.js';
+import { inspectHtml, inspectLink, inspectServed, inspectStored, startSafetyWorld, type SafetyCorpus, type SafetyWorld } from './helpers/fault-output.js';
 import { XSS_VECTORS } from './helpers/fault-xss.js';
-import { startApi, type RunningApi } from './helpers/start-api.js';
+import type { RunningApi } from './helpers/start-api.js';
 
+let world: SafetyWorld;
 let api: RunningApi;
-let server: FeedServer;
 let corpus: SafetyCorpus;
 
 beforeAll(async () => {
-  api = await startApi();
-  server = await startFeedServer();
-  corpus = routeSafetyCorpus(server, { shared: false, fuzzSamples: 300, seed: 7_000_005 });
-  api.harness.addFeeds(corpus.feeds);
-  await api.harness.ingester.run();
+  world = await startSafetyWorld({ shared: false, fuzzSamples: 300, seed: 7_000_005 });
+  ({ api, corpus } = world);
 }, 60_000);
 
 afterAll(async () => {
-  await api?.close();
-  await server?.close();
+  await world?.close();
 });
 
 describe('output safety over the attack material', () => {

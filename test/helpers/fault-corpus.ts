@@ -36,6 +36,11 @@ export interface CorpusOptions {
   shared: number;
   /** Wait this long before answering each request (longer runs, so that processes overlap). */
   delayMs?: number;
+  /**
+   * Feeds (by number) that must each have been asked for before any request is answered (at most
+   * 60 s): processes that start from different ends of the list then really fetch at the same time.
+   */
+  barrier?: number[];
 }
 
 export interface Corpus extends CorpusOptions {
@@ -75,11 +80,17 @@ export async function startCorpus(options: CorpusOptions): Promise<Corpus> {
   const server = await startFeedServer();
   const served = { full: 0, notModified: 0 };
   const feedIds: string[] = [];
+  const waitingFor = new Set(options.barrier ?? []);
+  let open: () => void = () => {};
+  const opened = waitingFor.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => (open = resolve));
+  if (waitingFor.size > 0) setTimeout(() => open(), 60_000).unref();
   for (let f = 0; f < options.feeds; f++) {
     const body = feedXml(f, options);
     const etag = `"load-${f}-v1"`;
     feedIds.push(corpusFeedId(f));
     server.route(`/load/${f}.xml`, async (req, res) => {
+      if (waitingFor.delete(f) && waitingFor.size === 0) open();
+      await opened;
       if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
       if (req.headers['if-none-match'] === etag) {
         served.notModified++;
@@ -95,7 +106,10 @@ export async function startCorpus(options: CorpusOptions): Promise<Corpus> {
     feedIds,
     expectedStories: options.feeds * (options.items - options.shared),
     served,
-    close: () => server.close(),
+    close: () => {
+      open();
+      return server.close();
+    },
   };
 }
 
@@ -169,6 +183,16 @@ export function checkDatabase(file: string, corpus: Pick<Corpus, 'items' | 'feed
       if (f.ok === null && f.n !== 0) violations.push(`feed ${f.id} has items but no recorded fetch`);
     }
     return { stories, feedsComplete, feedsEmpty, violations };
+  } finally {
+    db.close();
+  }
+}
+
+/** Feeds of the database that are not in order: an error, failures counted, or never fetched. */
+export function feedsNotOk(file: string): number {
+  const db = openDatabase(file, { readonly: true });
+  try {
+    return scalar(db, 'SELECT count(*) FROM feeds WHERE last_error IS NOT NULL OR consecutive_failures > 0 OR last_success_at IS NULL');
   } finally {
     db.close();
   }

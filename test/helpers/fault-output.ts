@@ -8,11 +8,11 @@ import path from 'node:path';
 import * as cheerio from 'cheerio';
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import type { FeedServer } from './feed-server.js';
+import { startFeedServer, type FeedServer } from './feed-server.js';
 import { atomWithPayloads, htmlAttack, jsonFeedWithPayloads, rssWithPayloads, XSS_VECTORS } from './fault-xss.js';
 import { repoRoot } from './harness.js';
 import { findExecutableHtml, isSafeLink } from './html-safety.js';
-import type { RunningApi } from './start-api.js';
+import { startApi, type RunningApi } from './start-api.js';
 
 export const sharedFixturesDir = path.resolve(repoRoot, '../shared/fixtures/feeds');
 const localDir = path.join(repoRoot, 'test/fixtures/feeds');
@@ -54,6 +54,32 @@ export function routeSafetyCorpus(server: FeedServer, options: { shared: boolean
     }
   }
   return { feeds, attackFeeds, fuzzSamples: fuzz.length, sharedDocuments: rows.length };
+}
+
+export interface SafetyWorld {
+  api: RunningApi;
+  server: FeedServer;
+  corpus: SafetyCorpus;
+  close(): Promise<void>;
+}
+
+/** The real API over a fresh database into which the real pipeline ingested the safety corpus. */
+export async function startSafetyWorld(options: Parameters<typeof routeSafetyCorpus>[1]): Promise<SafetyWorld> {
+  const api = await startApi();
+  const server = await startFeedServer();
+  const close = async () => {
+    await api.close();
+    await server.close();
+  };
+  try {
+    const corpus = routeSafetyCorpus(server, options);
+    api.harness.addFeeds(corpus.feeds);
+    await api.harness.ingester.run();
+    return { api, server, corpus, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
 }
 
 /** What was found unsafe, where; the tests expect this to stay empty. */

@@ -61,13 +61,31 @@ export function startShiftwire(args: string[], env: Record<string, string>): Pro
 }
 
 /** Waits (bounded) until `probe` returns a value. */
-export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, context: () => string): Promise<T> {
+export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, context: () => string, intervalMs = 50): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms; output:\n${context().slice(-4000)}`);
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** Feeds this `shiftwire ingest` run reported as newly stored so far (its " N new, " progress lines). */
+export const storedFeeds = (proc: Proc): number => proc.output().match(/ [1-9]\d* new, /g)?.length ?? 0;
+
+/** Resolves when the output matches `marker` or the process ended. */
+export const reached = (proc: Proc, marker: RegExp, timeoutMs = 120_000) =>
+  waitFor(() => (marker.test(proc.output()) || proc.child.exitCode !== null ? true : undefined), timeoutMs, proc.output);
+
+/** Runs `shiftwire <args>` to its end (SIGKILL after `timeoutMs`): its exit code (or signal) and output. */
+export async function runToEnd(args: string[], env: Record<string, string>, timeoutMs = 120_000): Promise<{ code: number | string; out: string }> {
+  const proc = startShiftwire(args, env);
+  const timer = setTimeout(() => void proc.kill(), timeoutMs);
+  try {
+    return { code: await proc.exited, out: proc.output() };
+  } finally {
+    clearTimeout(timer);
   }
 }
 
