@@ -157,6 +157,23 @@ describe('boundedRequest: size limits', () => {
     expect(err.details).toMatchObject({ url: `${feed.url}/` });
   });
 
+  it('refuses a compression bomb as too large, not as a timeout, while the process is busy with other work', async () => {
+    // Every turn of the event loop also spends 10 ms on other work (as a busy `serve` does): the decoder
+    // must reach the 10 MB cap in few turns, well inside the fetch timeout.
+    const bomb = zlib.gzipSync(Buffer.alloc(200 * 1024 * 1024, ' '));
+    const feed = await startServer((_req, res) => res.writeHead(200, { 'content-encoding': 'gzip' }).end(bomb));
+    const busy = setInterval(() => {
+      const until = performance.now() + 10;
+      while (performance.now() < until);
+    }, 0);
+    try {
+      const err = await failure(boundedRequest(feed.url, { ...open, maxBodyBytes: 10 * 1024 * 1024, timeoutMs: 5_000 }));
+      expect(err.code).toBe('FEED_TOO_LARGE');
+    } finally {
+      clearInterval(busy);
+    }
+  });
+
   it('refuses a Content-Length over the limit without reading the body', async () => {
     let bytesWritten = 0;
     let closed = false;

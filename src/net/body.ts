@@ -59,15 +59,23 @@ function createDecoders(header: string | undefined, details: Record<string, unkn
   return encodings.reverse().map((encoding) => createDecoder(encoding, details));
 }
 
+/**
+ * Decompressed output per chunk. zlib's default (16 KB) needs ~640 turns of the event loop to reach a
+ * 10 MB cap; on a busy process each turn also runs other work, so a compression bomb could outlast the
+ * fetch timeout (FEED_TIMEOUT instead of FEED_TOO_LARGE, its fetch slot held for the whole timeout).
+ * 256 KB chunks reach the cap in ~40 turns; memory stays bounded by the cap plus one chunk.
+ */
+const DECODE_CHUNK = 256 * 1024;
+
 function createDecoder(encoding: string, details: Record<string, unknown>): Duplex {
   switch (encoding) {
     case 'gzip':
     case 'x-gzip':
-      return createLazyDecoder(encoding, details, 1, () => zlib.createGunzip());
+      return createLazyDecoder(encoding, details, 1, () => zlib.createGunzip({ chunkSize: DECODE_CHUNK }));
     case 'br':
-      return createLazyDecoder(encoding, details, 1, () => zlib.createBrotliDecompress());
+      return createLazyDecoder(encoding, details, 1, () => zlib.createBrotliDecompress({ chunkSize: DECODE_CHUNK }));
     case 'deflate':
-      return createLazyDecoder(encoding, details, 2, (head) => (hasZlibHeader(head) ? zlib.createInflate() : zlib.createInflateRaw()));
+      return createLazyDecoder(encoding, details, 2, (head) => (hasZlibHeader(head) ? zlib.createInflate({ chunkSize: DECODE_CHUNK }) : zlib.createInflateRaw({ chunkSize: DECODE_CHUNK })));
     default:
       throw new AppError('FEED_FETCH_FAILED', `the server used an unsupported content encoding: ${encoding}`, { details });
   }
