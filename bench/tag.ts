@@ -11,20 +11,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createTagger, loadTaxonomy } from '../src/tagging/index.js';
 import type { TagInput } from '../src/tagging/index.js';
+import { createRandom } from '../test/helpers/random.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-/** Small deterministic PRNG so every run tags the same corpus. */
-function createRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function loadSeeds(): Array<{ title: string; summary: string }> {
   const files = ['test/fixtures/tagging/devset.jsonl', 'test/fixtures/tagging/holdout.jsonl'];

@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { migrate } from '../../src/db/migrate.js';
 import { openDatabase, type Db } from '../../src/db/open.js';
 import { ID_SECOND } from '../../src/db/stories.js';
+import { createRandom } from '../../test/helpers/random.js';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 export const DEFAULT_DB = path.join(root, 'bench/.out/api-1m.db');
@@ -24,16 +25,6 @@ export const DEFAULT_DB = path.join(root, 'bench/.out/api-1m.db');
 export const SEED_NOW = Date.parse('2026-06-01T00:00:00.000Z');
 const SPAN_DAYS = 540;
 
-export function createRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Company ids in taxonomy order with display names; zipf weights by rank.
 export const COMPANIES: Array<[string, string]> = [

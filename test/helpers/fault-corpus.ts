@@ -8,17 +8,6 @@ import path from 'node:path';
 import { openDatabase } from '../../src/db/open.js';
 import { startFeedServer, type FeedServer } from './feed-server.js';
 
-/** A small seeded PRNG (mulberry32): the same seed gives the same trial plan, so failures reproduce. */
-export function createRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The seed of a run: FAULT_SEED when set (to replay a failure), else the given default. */
 export function faultSeed(fallback: number): number {

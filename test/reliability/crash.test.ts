@@ -17,7 +17,8 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkDatabase, corpusEntries, createRandom, faultSeed, feedsNotOk, startCorpus, writeFeedsFile, type Corpus } from '../helpers/fault-corpus.js';
+import { checkDatabase, corpusEntries, faultSeed, feedsNotOk, startCorpus, writeFeedsFile, type Corpus } from '../helpers/fault-corpus.js';
+import { createRandom } from '../helpers/random.js';
 import { runToEnd, startShiftwire, storedFeeds, waitFor, type Proc } from '../helpers/fault-process.js';
 import { tempDir } from '../helpers/harness.js';
 
