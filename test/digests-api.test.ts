@@ -170,6 +170,17 @@ describe('subscription validation', () => {
     expect(named.detail).toMatch(message);
   });
 
+
+  it('refuses a webhook on the cloud metadata address even when private networks are allowed', async () => {
+    const open = await start({ allowPrivateNetwork: true });
+    const lan = await open('/api/v1/subscriptions', { method: 'POST', json: { ...ISSUE_BODY, webhook: { url: 'http://10.1.2.3/hook' } } });
+    expect(lan.status).toBe(201);
+    const res = await open('/api/v1/subscriptions', { method: 'POST', json: { ...ISSUE_BODY, webhook: { url: 'http://169.254.169.254/latest/meta-data/' } } });
+    expect(res.status).toBe(400);
+    const problem = (await res.json()) as Json;
+    const named = problem.errors.find((e: Json) => e.parameter === 'body.webhook.url');
+    expect(named.detail).toMatch(/refused: 169\.254\.169\.254 is the cloud metadata address \(never/);
+  });
 });
 
 describe('digest feeds', () => {

@@ -397,7 +397,21 @@ describe('boundedRequest: URL and address rules', () => {
   it('refuses the cloud metadata address', async () => {
     const err = await failure(boundedRequest('http://169.254.169.254/latest/meta-data/', { allowPrivateNetwork: false, timeoutMs: 1000 }));
     expect(err.code).toBe('FEED_BLOCKED');
-    expect(err.message).toBe('refused: 169.254.169.254 is the cloud metadata address (set ALLOW_PRIVATE_NETWORK=true to allow)');
+    expect(err.message).toBe('refused: 169.254.169.254 is the cloud metadata address (never fetched, whatever ALLOW_PRIVATE_NETWORK says)');
+  });
+
+  it('refuses the cloud metadata address even with private networks allowed, also after a redirect', async () => {
+    for (const url of ['http://169.254.169.254/latest/meta-data/', 'http://[::ffff:169.254.169.254]/latest/meta-data/', 'http://[fd00:ec2::254]/latest/']) {
+      const err = await failure(boundedRequest(url, { allowPrivateNetwork: true, timeoutMs: 1000 }));
+      expect(err.code, url).toBe('FEED_BLOCKED');
+      expect(err.message, url).toMatch(/is the cloud metadata address \(never fetched, whatever ALLOW_PRIVATE_NETWORK says\)$/);
+    }
+    const feed = await startServer((_req, res) => res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/iam/security-credentials/' }).end());
+    const err = await failure(boundedRequest(feed.url, { allowPrivateNetwork: true, timeoutMs: 1000 }));
+    expect(err.code).toBe('FEED_BLOCKED');
+    expect(err.details).toMatchObject({ redirectedTo: 'http://169.254.169.254/latest/meta-data/iam/security-credentials/' });
+    // Everything else private stays reachable in that mode: the loopback server answered the first hop.
+    expect(feed.requests).toHaveLength(1);
   });
 
   it('refuses a redirect from an allowed address to a refused one, without connecting to it', async () => {

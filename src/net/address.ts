@@ -15,7 +15,7 @@ interface Range {
 const LOOPBACK = 'a loopback address';
 const PRIVATE = 'a private network address';
 const LINK_LOCAL = 'a link-local address';
-const METADATA = 'the cloud metadata address';
+export const METADATA = 'the cloud metadata address';
 const UNSPECIFIED = 'an unspecified address';
 const MULTICAST = 'a multicast address';
 const RESERVED = 'a reserved address';
@@ -64,6 +64,14 @@ const V6_EMBEDDING_V4: readonly { bytes: readonly number[]; prefix: number; offs
   { ...parseCidr('64:ff9b::/96', 6), offset: 12 }, // NAT64 well-known prefix
   { ...parseCidr('2002::/16', 6), offset: 2 }, // 6to4
 ];
+
+/**
+ * The policy when private networks are allowed (ALLOW_PRIVATE_NETWORK=true, for feeds on a LAN or on the
+ * same host): everything but the cloud metadata services, which hand out credentials and are never a feed.
+ */
+export function refuseCloudMetadata(ip: string): string | null {
+  return classifyAddress(ip) === METADATA ? METADATA : null;
+}
 
 /** Null when `ip` is a public unicast address; otherwise why it is not (also for non-addresses). */
 export function classifyAddress(ip: string): string | null {

@@ -9,11 +9,14 @@ import type { LookupAddress, LookupOptions } from 'node:dns';
 import { isIP } from 'node:net';
 import type { LookupFunction } from 'node:net';
 import { AppError } from '../shared/errors.js';
+import { METADATA } from './address.js';
 
 export type AddressPolicy = (ip: string) => string | null;
 export type ErrorDetails = Record<string, unknown>;
 
 const HINT = '(set ALLOW_PRIVATE_NETWORK=true to allow)';
+const NEVER = '(never fetched, whatever ALLOW_PRIVATE_NETWORK says)';
+const hintFor = (reason: string) => (reason === METADATA ? NEVER : HINT);
 
 /** Parses and checks a URL we are about to request (the first one or a redirect target). */
 export function parseTarget(raw: string, details: ErrorDetails, base?: URL): URL {
@@ -58,7 +61,7 @@ export function checkLiteralHost(url: URL, policy: AddressPolicy, details: Error
   const host = bareHost(url);
   if (isIP(host) === 0) return;
   const reason = policy(host);
-  if (reason !== null) throw new AppError('FEED_BLOCKED', `refused: ${host} is ${reason} ${HINT}`, { details });
+  if (reason !== null) throw new AppError('FEED_BLOCKED', `refused: ${host} is ${reason} ${hintFor(reason)}`, { details });
 }
 
 /** A `lookup` for node:net that resolves every address and refuses if any of them is blocked. */
@@ -82,7 +85,7 @@ function findRefusal(host: string, addresses: LookupAddress[], policy: AddressPo
   for (const { address } of addresses) {
     const reason = policy(address);
     if (reason !== null) {
-      return new AppError('FEED_BLOCKED', `refused: ${host} resolves to ${address}, ${reason} ${HINT}`, {
+      return new AppError('FEED_BLOCKED', `refused: ${host} resolves to ${address}, ${reason} ${hintFor(reason)}`, {
         details: { ...details, address },
       });
     }

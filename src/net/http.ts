@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
-import { classifyAddress } from './address.js';
+import { classifyAddress, refuseCloudMetadata } from './address.js';
 import { ACCEPT_ENCODING, checkDeclaredLength, readBoundedBody } from './body.js';
 import { bareHost, checkLiteralHost, createGuardedLookup, parseTarget, redactUrl } from './guard.js';
 import type { AddressPolicy, ErrorDetails } from './guard.js';
@@ -19,7 +19,7 @@ export interface BoundedRequestOptions {
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
   body?: string | Buffer;
-  /** false: refuse any address the policy (default `classifyAddress`) names a reason for. */
+  /** false: refuse any address the policy (default `classifyAddress`) names a reason for; true: only the cloud metadata services. */
   allowPrivateNetwork: boolean;
   /** Replaces `classifyAddress` when private networks are not allowed. */
   addressPolicy?: AddressPolicy;
@@ -118,8 +118,9 @@ async function followRedirects(url: string, opts: BoundedRequestOptions, hop: Ho
 
 /** Opens one request and resolves with the response once its headers arrived. */
 function sendOnce(target: URL, method: string, headers: OutgoingHttpHeaders, opts: BoundedRequestOptions, hop: Hop, signal: AbortSignal): Promise<IncomingMessage> {
-  const policy = opts.addressPolicy ?? classifyAddress;
-  if (!opts.allowPrivateNetwork) checkLiteralHost(target, policy, hop.details);
+  // With private networks allowed, only the cloud metadata services stay out of reach.
+  const policy = opts.allowPrivateNetwork ? refuseCloudMetadata : (opts.addressPolicy ?? classifyAddress);
+  checkLiteralHost(target, policy, hop.details);
   const secure = target.protocol === 'https:';
   const connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
   if (signal.aborted) return Promise.reject(signal.reason as Error);
@@ -132,7 +133,7 @@ function sendOnce(target: URL, method: string, headers: OutgoingHttpHeaders, opt
       method,
       headers,
       agent: false,
-      lookup: opts.allowPrivateNetwork ? undefined : createGuardedLookup(policy, hop.details),
+      lookup: createGuardedLookup(policy, hop.details),
     });
     hop.target = target;
     hop.request = request;
