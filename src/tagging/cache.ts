@@ -3,9 +3,9 @@
  * package and validating it takes about 0.3 s, on every start of every command (a scheduled
  * `shiftwire ingest` pays it each time); reading the cached JSON takes about 2 ms.
  *
- * The cache is keyed by the file's exact text and by the source of the schema module that validated it
- * (schema defaults shape the result), so an edited taxonomy or a new version of Shiftwire never reads a
- * stale entry. A missing, unreadable or stale entry is simply rebuilt; writing it is best effort (it is
+ * The cache is keyed by the file's exact text and by the source of the modules that validate it (the
+ * schema, whose defaults shape the result, and the phrase parser), so an edited taxonomy or a new version
+ * of Shiftwire never reads a stale or unchecked entry. A missing, unreadable or stale entry is simply rebuilt; writing it is best effort (it is
  * skipped, not waited for, while another process holds the write lock).
  */
 import { createHash } from 'node:crypto';
@@ -18,15 +18,17 @@ import { parseTaxonomyText, readTaxonomyFile } from './taxonomy.js';
 const META_KEY = 'taxonomy_cache';
 const FORMAT = 1;
 
-let schemaSource: string | undefined;
-function schemaFingerprint(): string {
+/** The modules whose code decides what a valid taxonomy is and what it parses to. */
+const VALIDATORS = ['schema', 'phrase', 'taxonomy'];
+let validatorSource: string | undefined;
+function validatorFingerprint(): string {
   const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  schemaSource ??= readFileSync(fileURLToPath(new URL(`./schema${ext}`, import.meta.url)), 'utf8');
-  return schemaSource;
+  validatorSource ??= VALIDATORS.map((name) => readFileSync(fileURLToPath(new URL(`./${name}${ext}`, import.meta.url)), 'utf8')).join('\0');
+  return validatorSource;
 }
 
 function cacheKey(text: string): string {
-  return createHash('sha256').update(`${FORMAT}\0${schemaFingerprint()}\0${text}`).digest('hex');
+  return createHash('sha256').update(`${FORMAT}\0${validatorFingerprint()}\0${text}`).digest('hex');
 }
 
 function readCache(db: Db, key: string): Taxonomy | undefined {
