@@ -7,12 +7,13 @@ import type { Db } from '../src/db/open.js';
 import { createStoryWriter, type StoryWrite } from '../src/db/stories.js';
 import { createSubscriptionStore, type SubscriptionRow } from '../src/db/subscriptions.js';
 import type { StoryRow } from '../src/db/story-read.js';
-import { createDigestService, groupStories, newSubscription, type DigestService, type SubscriptionInput } from '../src/digests/index.js';
+import { createDigestService, groupStories, type DigestService, type SubscriptionInput } from '../src/digests/index.js';
 import { jaccard, TITLE_SIMILARITY } from '../src/digests/build.js';
 import { titleKey } from '../src/ingest/index.js';
 import { silentLogger } from '../src/shared/log.js';
 import { repoRoot, tempDb } from './helpers/harness.js';
 import { seedFeeds } from './helpers/seed.js';
+import { insertSubscription } from './helpers/subscriptions.js';
 
 let db: Db;
 let file: string;
@@ -34,24 +35,8 @@ afterEach(() => {
 });
 
 function subscribe(input: Partial<SubscriptionInput>, createdAt: string): SubscriptionRow {
-  const row = newSubscription(
-    {
-      name: 'Test digest',
-      filter: { companies: [], themes: [], sources: [], kinds: [], q: null },
-      filterMatch: null,
-      schedule: DAILY_8,
-      maxStories: 50,
-      sendEmpty: null,
-      webhookUrl: null,
-      webhookSecret: null,
-      email: null,
-      enabled: true,
-      ...input,
-    },
-    at(createdAt),
-  );
-  createSubscriptionStore(db).insertSubscription(row);
-  return row;
+  const everything = { companies: [], themes: [], sources: [], kinds: [], q: null };
+  return insertSubscription(db, { name: 'Test digest', filter: everything, schedule: DAILY_8, maxStories: 50, ...input }, at(createdAt));
 }
 
 let counter = 0;

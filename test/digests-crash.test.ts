@@ -4,12 +4,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDigestStore } from '../src/db/digests.js';
 import { migrate } from '../src/db/migrate.js';
 import { openDatabase, type Db } from '../src/db/open.js';
-import { createSubscriptionStore, type SubscriptionRow } from '../src/db/subscriptions.js';
-import { createDigestService, newSubscription, type DigestService } from '../src/digests/index.js';
+import type { SubscriptionRow } from '../src/db/subscriptions.js';
+import { createDigestService, type DigestService } from '../src/digests/index.js';
 import { silentLogger } from '../src/shared/log.js';
 import { startFeedServer, type FeedServer } from './helpers/feed-server.js';
 import { repoRoot, tempDb } from './helpers/harness.js';
 import { seedFeeds, seedStories } from './helpers/seed.js';
+import { insertSubscription } from './helpers/subscriptions.js';
 
 /**
  * Delivery is at-least-once with an idempotency key: a crash can make a receiver see a digest twice,
@@ -52,23 +53,7 @@ afterEach(async () => {
 });
 
 function subscribe(): SubscriptionRow {
-  const row = newSubscription(
-    {
-      name: 'Nvidia daily',
-      filter: { companies: ['nvidia'], themes: [], sources: [], kinds: [], q: null },
-      filterMatch: null,
-      schedule: { every: 'daily', time: '08:00', timezone: 'UTC' },
-      maxStories: 20,
-      sendEmpty: null,
-      webhookUrl: receiver.url('/hook'),
-      webhookSecret: 'a-webhook-secret-of-some-length',
-      email: null,
-      enabled: true,
-    },
-    new Date('2025-01-01T12:00:00Z'),
-  );
-  createSubscriptionStore(db).insertSubscription(row);
-  return row;
+  return insertSubscription(db, { webhookUrl: receiver.url('/hook'), webhookSecret: 'a-webhook-secret-of-some-length' });
 }
 
 describe('crash safety', () => {

@@ -5,10 +5,11 @@ import { SMTPServer } from 'smtp-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/api/app.js';
 import { createSubscriptionStore, type SubscriptionRow } from '../src/db/subscriptions.js';
-import { createDigestService, newSubscription, type DigestService } from '../src/digests/index.js';
+import { createDigestService, type DigestService } from '../src/digests/index.js';
 import { silentLogger } from '../src/shared/log.js';
 import { ingestHarness, type IngestHarness } from './helpers/harness.js';
 import { seedFeeds, seedStories } from './helpers/seed.js';
+import { insertSubscription } from './helpers/subscriptions.js';
 
 const ADMIN = 'admin-token-for-digest-tests';
 const MAIL_FROM = 'Shiftwire <digests@shiftwire.example>';
@@ -59,22 +60,7 @@ afterEach(async () => {
 });
 
 function subscribe(): SubscriptionRow {
-  const row = newSubscription(
-    {
-      name: 'Nvidia & friends daily',
-      filter: { companies: ['nvidia'], themes: [], sources: [], kinds: [], q: null },
-      filterMatch: null,
-      schedule: { every: 'daily', time: '08:00', timezone: 'UTC' },
-      maxStories: 20,
-      sendEmpty: null,
-      webhookUrl: null,
-      webhookSecret: null,
-      email: 'reader@example.org',
-      enabled: true,
-    },
-    new Date('2025-01-01T12:00:00Z'),
-  );
-  createSubscriptionStore(h.db).insertSubscription(row);
+  const row = insertSubscription(h.db, { name: 'Nvidia & friends daily', email: 'reader@example.org' });
   seedStories(h.db, [
     { feed: 'reuters', title: 'Nvidia shares fall after DeepSeek R1', url: 'https://news.example/nvidia-falls', publishedAt: '2025-01-02T06:00:00.000Z', companies: ['nvidia'], firstSeenAt: '2025-01-02T06:30:00Z' },
     { feed: 'verge', title: 'Nvidia <script>alert(1)</script> & "friends"', url: 'javascript:alert(1)', summary: 'A <b>bold</b> claim', publishedAt: '2025-01-02T05:00:00.000Z', companies: ['nvidia'], firstSeenAt: '2025-01-02T06:00:00Z' },

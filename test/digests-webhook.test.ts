@@ -5,12 +5,13 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/api/app.js';
 import { openDatabase, type Db } from '../src/db/open.js';
-import { createSubscriptionStore, type SubscriptionRow } from '../src/db/subscriptions.js';
-import { createDigestService, newSubscription, type DigestService, type DigestServiceDeps } from '../src/digests/index.js';
+import type { SubscriptionRow } from '../src/db/subscriptions.js';
+import { createDigestService, type DigestService, type DigestServiceDeps } from '../src/digests/index.js';
 import { silentLogger } from '../src/shared/log.js';
 import { startFeedServer, type FeedServer } from './helpers/feed-server.js';
 import { ingestHarness, type IngestHarness } from './helpers/harness.js';
 import { seedFeeds, seedStories } from './helpers/seed.js';
+import { insertSubscription } from './helpers/subscriptions.js';
 
 const SECRET = 'a-webhook-secret-of-some-length';
 const ADMIN = 'admin-token-for-digest-tests';
@@ -60,22 +61,7 @@ function receive(plan: Array<number | 'hang' | 'reset' | 'redirect' | 'busy'>) {
 }
 
 function subscribe(webhookUrl: string): SubscriptionRow {
-  const row = newSubscription(
-    {
-      name: 'Nvidia daily',
-      filter: { companies: ['nvidia'], themes: [], sources: [], kinds: [], q: null },
-      filterMatch: null,
-      schedule: { every: 'daily', time: '08:00', timezone: 'UTC' },
-      maxStories: 20,
-      sendEmpty: null,
-      webhookUrl,
-      webhookSecret: SECRET,
-      email: null,
-      enabled: true,
-    },
-    new Date('2025-01-01T12:00:00Z'),
-  );
-  createSubscriptionStore(db).insertSubscription(row);
+  const row = insertSubscription(db, { webhookUrl, webhookSecret: SECRET });
   seedStories(db, [
     { feed: 'reuters', title: 'Nvidia shares fall after DeepSeek R1', publishedAt: '2025-01-02T06:00:00.000Z', companies: ['nvidia', 'deepseek'], themes: ['investment'], firstSeenAt: '2025-01-02T06:30:00Z' },
   ]);

@@ -18,11 +18,11 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/api/app.js';
 import { openDatabase, type Db } from '../src/db/open.js';
-import { createSubscriptionStore } from '../src/db/subscriptions.js';
-import { createDigestService, newSubscription, type DigestService } from '../src/digests/index.js';
+import { createDigestService, type DigestService } from '../src/digests/index.js';
 import { silentLogger } from '../src/shared/log.js';
 import { ingestHarness, type IngestHarness } from './helpers/harness.js';
 import { seedFeeds, seedStories } from './helpers/seed.js';
+import { insertSubscription } from './helpers/subscriptions.js';
 
 const SECRET = 'fault-suite-webhook-secret';
 const ADMIN = 'fault-suite-admin-token-0123456789';
@@ -114,26 +114,10 @@ beforeAll(async () => {
     { feed: 'reuters', title: 'Nvidia unveils Blackwell Ultra', publishedAt: '2025-01-02T06:00:00.000Z', companies: ['nvidia'], firstSeenAt: '2025-01-02T06:30:00Z' },
     { feed: 'reuters', title: 'Nvidia and DeepSeek in talks', publishedAt: '2025-01-02T07:00:00.000Z', companies: ['nvidia', 'deepseek'], firstSeenAt: '2025-01-02T07:10:00Z' },
   ]);
-  const store = createSubscriptionStore(db);
   for (const plan of Object.keys(PLANS)) {
     for (let copy = 0; copy < 2; copy++) {
       const hookPort = plan === 'down-then-up' ? downPort : port;
-      const row = newSubscription(
-        {
-          name: `${plan} ${copy}`,
-          filter: { companies: ['nvidia'], themes: [], sources: [], kinds: [], q: null },
-          filterMatch: null,
-          schedule: { every: 'daily', time: '08:00', timezone: 'UTC' },
-          maxStories: 20,
-          sendEmpty: null,
-          webhookUrl: `http://127.0.0.1:${hookPort}/hook/${plan}/${copy}`,
-          webhookSecret: SECRET,
-          email: null,
-          enabled: true,
-        },
-        new Date('2025-01-01T12:00:00Z'),
-      );
-      store.insertSubscription(row);
+      const row = insertSubscription(db, { name: `${plan} ${copy}`, webhookUrl: `http://127.0.0.1:${hookPort}/hook/${plan}/${copy}`, webhookSecret: SECRET });
       subscriptions.set(row.id, plan);
     }
   }
