@@ -24,3 +24,17 @@ export function openDatabase(file: string, options: { readonly?: boolean; cacheM
   db.pragma('temp_store = MEMORY');
   return db;
 }
+
+/**
+ * Runs `fn` with the busy timeout at 0, so a write that would wait for another connection's lock fails at
+ * once with SQLITE_BUSY instead; the connection's own timeout is restored afterwards.
+ */
+export function withoutWaiting<T>(db: Db, fn: () => T): T {
+  const timeout = db.pragma('busy_timeout', { simple: true }) as number;
+  db.pragma('busy_timeout = 0');
+  try {
+    return fn();
+  } finally {
+    db.pragma(`busy_timeout = ${timeout}`);
+  }
+}

@@ -7,7 +7,7 @@
  * The same code runs on the main thread (ingest/run.ts) and in the parse workers, which write what they
  * parsed through their own connection (ingest/worker.ts).
  */
-import type { Db } from '../db/open.js';
+import { withoutWaiting, type Db } from '../db/open.js';
 import { createFeedStore } from '../db/feeds.js';
 import { createRetentionGate } from '../db/retention.js';
 import { createStoryWriter, type IdCache, type StoryWrite } from '../db/stories.js';
@@ -118,15 +118,11 @@ export function createFeedCommitter(db: Db, options: CommitterOptions) {
     },
     /** The same, or null at once if another connection holds the write lock (nothing written). */
     tryCommit(entries: CommitEntry[]): CommitOutcome[] | null {
-      const timeout = db.pragma('busy_timeout', { simple: true }) as number;
-      db.pragma('busy_timeout = 0');
       try {
-        return group.immediate(entries);
+        return withoutWaiting(db, () => group.immediate(entries));
       } catch (err) {
         if (isBusyError(err)) return null;
         throw err;
-      } finally {
-        db.pragma(`busy_timeout = ${timeout}`);
       }
     },
   };

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Db } from '../db/open.js';
+import { withoutWaiting, type Db } from '../db/open.js';
 import type { Taxonomy } from './schema.js';
 import { parseTaxonomyText, readTaxonomyFile } from './taxonomy.js';
 
@@ -44,14 +44,12 @@ function readCache(db: Db, key: string): Taxonomy | undefined {
 
 function writeCache(db: Db, key: string, taxonomy: Taxonomy): void {
   if (db.readonly) return;
-  const timeout = db.pragma('busy_timeout', { simple: true }) as number;
   try {
-    db.pragma('busy_timeout = 0');
-    db.prepare(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(META_KEY, JSON.stringify({ key, taxonomy }));
+    withoutWaiting(db, () =>
+      db.prepare(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(META_KEY, JSON.stringify({ key, taxonomy })),
+    );
   } catch {
     // busy, read-only file system, or no meta table yet: the next start tries again
-  } finally {
-    db.pragma(`busy_timeout = ${timeout}`);
   }
 }
 
