@@ -18,11 +18,6 @@ export interface StoryWrite {
   title: string;
   summary: string;
   contentHtml: string | null;
-  /**
-   * Not stored (the column stays NULL): the plain text of the body is derived from content_html where
-   * it is needed (re-tagging), which keeps each story row about half as big.
-   */
-  contentText?: string | null;
   imageUrl: string | null;
   author: string | null;
   publishedAt: string;

@@ -21,7 +21,6 @@ export interface StoryRow {
   title: string;
   summary: string;
   contentHtml: string | null;
-  contentText: string | null;
   imageUrl: string | null;
   author: string | null;
   publishedAt: string;
@@ -37,7 +36,7 @@ export interface StoryRow {
 export function createStoryReader(db: Db) {
   const stories = db.prepare(`
     SELECT s.id, s.url, s.canonical_url AS canonicalUrl, s.title, s.summary, s.content_html AS contentHtml,
-      s.content_text AS contentText, s.image_url AS imageUrl, s.author, s.published_at AS publishedAt,
+      s.image_url AS imageUrl, s.author, s.published_at AS publishedAt,
       s.date_estimated AS dateEstimated, s.first_seen_at AS firstSeenAt, s.title_key AS titleKey,
       f.id AS feedId, f.name AS feedName, f.kind AS feedKind
     FROM stories s JOIN feeds f ON f.id = s.feed_id
@@ -61,7 +60,6 @@ export function createStoryReader(db: Db) {
         title: r.title as string,
         summary: r.summary as string,
         contentHtml: r.contentHtml as string | null,
-        contentText: r.contentText as string | null,
         imageUrl: r.imageUrl as string | null,
         author: r.author as string | null,
         publishedAt: r.publishedAt as string,

@@ -56,7 +56,6 @@ export function toStoryWrite(s: SeedStory): StoryWrite {
     title: s.title,
     summary: s.summary ?? `Summary of ${s.title}`,
     contentHtml: s.content === undefined ? `<p>${s.title}</p>` : s.content,
-    contentText: s.content === undefined ? s.title : s.content,
     imageUrl: s.imageUrl ?? null,
     author: s.author ?? null,
     publishedAt: s.publishedAt,
