@@ -11,12 +11,15 @@ import { findThemes } from './themes.js';
 import type { Tag, TagInput, Tagger } from './types.js';
 
 export function createTagger(taxonomy: Taxonomy): Tagger {
-  // Compiled on first use: a process that only needs the hash or the names (the main thread of an
-  // ingestion whose workers do the tagging) never pays for it.
+  // Both made on first use: the main thread of an ingestion needs the hash and the names but never tags
+  // (its workers do), and the workers tag but never need the hash.
   let compiled: ReturnType<typeof compileTaxonomy> | undefined;
+  let hash: string | undefined;
   const compile = () => (compiled ??= compileTaxonomy(taxonomy));
   return {
-    hash: taxonomyHash(taxonomy),
+    get hash() {
+      return (hash ??= taxonomyHash(taxonomy));
+    },
     companies: taxonomy.companies.map((c) => ({ id: c.id, name: c.name })),
     themes: taxonomy.themes.map((t) => ({ id: t.id, name: t.name })),
     tag(input: TagInput): Tag[] {
