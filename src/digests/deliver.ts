@@ -13,11 +13,9 @@
  * re-sent digest is recognisably the same message.
  */
 import { createHmac } from 'node:crypto';
-import { isIP } from 'node:net';
 import { createTransport, type Transporter } from 'nodemailer';
 import { DEFAULT_USER_AGENT, boundedRequest } from '../net/http.js';
-import { classifyAddress, METADATA, refuseCloudMetadata } from '../net/address.js';
-import type { AddressPolicy } from '../net/guard.js';
+import { addressPolicyFor, checkLiteralHost, type AddressPolicy } from '../net/guard.js';
 import { describeError, isAppError } from '../shared/errors.js';
 
 export interface AttemptResult {
@@ -53,18 +51,19 @@ export function signWebhook(secret: string, timestampSeconds: number, body: stri
 }
 
 /**
- * Why a webhook URL can never be delivered to, checked when it is saved: credentials in it, or a
- * literal private address while private networks are not allowed (a cloud metadata address always). Host names are checked on every
- * delivery instead, against the address they resolve to then.
+ * Why a webhook URL can never be delivered to, checked when it is saved: credentials in it, or a literal
+ * address that deliveries would refuse (the same rules and words as every request, net/guard.ts). Host
+ * names are checked on every delivery instead, against the address they resolve to then.
  */
 export function webhookUrlProblem(raw: string, allowPrivateNetwork: boolean): string | null {
   const url = new URL(raw);
   if (url.username || url.password) return 'must not carry a user name or password';
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (isIP(host) === 0) return null;
-  const reason = allowPrivateNetwork ? refuseCloudMetadata(host) : classifyAddress(host);
-  if (reason === null) return null;
-  return `refused: ${host} is ${reason} ${reason === METADATA ? '(never, whatever ALLOW_PRIVATE_NETWORK says)' : '(set ALLOW_PRIVATE_NETWORK=true to allow)'}`;
+  try {
+    checkLiteralHost(url, addressPolicyFor(allowPrivateNetwork), {});
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
 }
 
 export interface WebhookSettings {

@@ -9,7 +9,7 @@ import type { LookupAddress, LookupOptions } from 'node:dns';
 import { isIP } from 'node:net';
 import type { LookupFunction } from 'node:net';
 import { AppError } from '../shared/errors.js';
-import { METADATA } from './address.js';
+import { classifyAddress, METADATA, refuseCloudMetadata } from './address.js';
 
 export type AddressPolicy = (ip: string) => string | null;
 export type ErrorDetails = Record<string, unknown>;
@@ -17,6 +17,14 @@ export type ErrorDetails = Record<string, unknown>;
 const HINT = '(set ALLOW_PRIVATE_NETWORK=true to allow)';
 const NEVER = '(never fetched, whatever ALLOW_PRIVATE_NETWORK says)';
 const hintFor = (reason: string) => (reason === METADATA ? NEVER : HINT);
+
+/**
+ * The addresses a request may reach: with private networks allowed, all but the cloud metadata services;
+ * otherwise what `custom` (tests) or classifyAddress accepts.
+ */
+export function addressPolicyFor(allowPrivateNetwork: boolean, custom?: AddressPolicy): AddressPolicy {
+  return allowPrivateNetwork ? refuseCloudMetadata : (custom ?? classifyAddress);
+}
 
 /** Parses and checks a URL we are about to request (the first one or a redirect target). */
 export function parseTarget(raw: string, details: ErrorDetails, base?: URL): URL {

@@ -8,9 +8,8 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
-import { classifyAddress, refuseCloudMetadata } from './address.js';
 import { ACCEPT_ENCODING, checkDeclaredLength, readBoundedBody } from './body.js';
-import { bareHost, checkLiteralHost, createGuardedLookup, parseTarget, redactUrl } from './guard.js';
+import { addressPolicyFor, bareHost, checkLiteralHost, createGuardedLookup, parseTarget, redactUrl } from './guard.js';
 import type { AddressPolicy, ErrorDetails } from './guard.js';
 import { describeTransportError, formatSeconds } from './transport-error.js';
 import { AppError } from '../shared/errors.js';
@@ -119,7 +118,7 @@ async function followRedirects(url: string, opts: BoundedRequestOptions, hop: Ho
 /** Opens one request and resolves with the response once its headers arrived. */
 function sendOnce(target: URL, method: string, headers: OutgoingHttpHeaders, opts: BoundedRequestOptions, hop: Hop, signal: AbortSignal): Promise<IncomingMessage> {
   // With private networks allowed, only the cloud metadata services stay out of reach.
-  const policy = opts.allowPrivateNetwork ? refuseCloudMetadata : (opts.addressPolicy ?? classifyAddress);
+  const policy = addressPolicyFor(opts.allowPrivateNetwork, opts.addressPolicy);
   checkLiteralHost(target, policy, hop.details);
   const secure = target.protocol === 'https:';
   const connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
