@@ -97,8 +97,9 @@ describe('concurrency: two ingest processes and serve on one database', () => {
     const byServe = Number(/"newStories":(\d+)[^\n]*"msg":"ingestion run finished"/.exec(serve.output())?.[1] ?? Number.NaN);
     console.info(`[concurrency] new stories written by ingest A (first to last) ${created[0]}, ingest B (last to first) ${created[1]}, serve ${byServe}`);
     expect(created[0]! + created[1]! + byServe).toBe(corpus.expectedStories);
-    // The writers really interleaved: more than one of them got to create stories (which ones depends
-    // on who started first; serve's start-up pass walks the feeds in the same order as ingest A).
-    expect([created[0]!, created[1]!, byServe].filter((n) => n > 0).length).toBeGreaterThanOrEqual(2);
+    // Who created which stories is reported, not asserted: it depends on CPU scheduling. For one, a parse worker
+    // that falls behind its fetches keeps its feeds in one batch until its queue drains, so on a loaded
+    // machine one writer can create every story while the others, overlapping it (asserted above), find
+    // them all known (CI once saw 0 / 1400 / 0). That is correct behaviour, and what this test checks holds either way.
   });
 });
