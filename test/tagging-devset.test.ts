@@ -11,6 +11,7 @@ const dev = parseLabelledLines(readFileSync(fixture('devset.jsonl'), 'utf8'));
 const holdout = parseLabelledLines(readFileSync(fixture('holdout.jsonl'), 'utf8'));
 const fresh = parseLabelledLines(readFileSync(fixture('fresh.jsonl'), 'utf8'));
 const fresh2 = parseLabelledLines(readFileSync(fixture('fresh2.jsonl'), 'utf8'));
+const fresh3 = parseLabelledLines(readFileSync(fixture('fresh3.jsonl'), 'utf8'));
 
 /*
  * Floors are the scores reached when this file was written, minus a small margin, so a change to the
@@ -22,12 +23,19 @@ const fresh2 = parseLabelledLines(readFileSync(fixture('fresh2.jsonl'), 'utf8'))
  * suggested (published weights, OSINT, export controls, context words) brought it to 1.000 and 0.960.
  * The 120-story fresh2 set, written the same way, adds article bodies (content), as feeds deliver them:
  * first scored at companies micro-F1 1.000, themes macro-F1 0.909 (investment precision 0.63: money words
- * in passing in the body); "bid" meaning an attempt no longer counts as investment: 0.914.)
+ * in passing in the body); "bid" meaning an attempt no longer counts as investment: 0.914.
+ * The 160-story fresh3 set, written the same way (half with bodies, 30 company look-alikes, a theme's words
+ * in passing in about as many stories as the theme itself): first scored at companies micro-F1 0.991,
+ * themes macro-F1 0.908. General changes its errors suggested (hyphenated "Meta-" words, "a LinkedIn post",
+ * the Amazon region, Moonshot beside China's other AI labs, criminal charges, fine-tuning and policy
+ * gradients, market power, product launches by country, valuations recalled in a clause): 1.000 and 0.948,
+ * with no set scoring lower than before.)
  */
 const DEV_FLOORS = { companiesMicro: 0.99, companiesMacro: 0.99, themesMicro: 0.96, themesMacro: 0.96, perTheme: 0.94 };
 const HOLDOUT_FLOORS = { companiesMicro: 0.98, themesMacro: 0.89 };
 const FRESH_FLOORS = { companiesMicro: 0.98, themesMacro: 0.93 };
 const FRESH2_FLOORS = { companiesMicro: 0.98, themesMacro: 0.89 };
+const FRESH3_FLOORS = { companiesMicro: 0.98, themesMacro: 0.92 };
 
 function checkLabels(items: LabelledItem[]): void {
   const companyIds = new Set(tagger.companies.map((c) => c.id));
@@ -54,11 +62,12 @@ describe('labelled dev set', () => {
   });
 });
 
-/** The sets never tuned on (holdout) or written blind to the tagger (fresh, fresh2): the same two checks. */
+/** The sets never tuned on (holdout) or written blind to the tagger (fresh, fresh2, fresh3): the same two checks. */
 const unseen: Array<{ name: string; items: LabelledItem[]; size: number; floors: { companiesMicro: number; themesMacro: number }; withBodies?: boolean }> = [
   { name: 'holdout set (written before tuning, never used to tune)', items: holdout, size: 100, floors: HOLDOUT_FLOORS },
   { name: 'fresh set (written without seeing the tagger or the other sets)', items: fresh, size: 150, floors: FRESH_FLOORS },
   { name: 'fresh set with article bodies (written without seeing the tagger or the other sets)', items: fresh2, size: 120, floors: FRESH2_FLOORS, withBodies: true },
+  { name: 'fresh set with look-alikes and passing theme words (written without seeing the tagger or the other sets)', items: fresh3, size: 160, floors: FRESH3_FLOORS },
 ];
 
 for (const set of unseen) {

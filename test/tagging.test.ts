@@ -46,6 +46,14 @@ describe('false friends: the company sense is tagged, the look-alike is not', ()
     ['meta', 'Meta-analysis links ultra-processed food to heart disease', false],
     ['meta', 'Meta-Analysis Finds Exercise Helps Depression', false],
     ['meta', 'Archivists agree on a metadata standard and a meta layer for letters', false],
+    ['meta', 'Meta-prompting: making one language model conduct a panel of its own experts', false],
+    ['meta', 'Meta-learning helps a small AI model adapt to new tasks', false],
+    ['meta', 'Meta-owned WhatsApp adds an AI assistant to group chats', true],
+    ['meta', 'A Meta-backed study of AI chatbots and teenagers', true],
+    ['microsoft', 'LinkedIn adds AI writing tools for recruiters', true],
+    ['microsoft', "In a LinkedIn post, the start-up's founder said its AI model would be open", false],
+    ['amazon', 'Satellite AI shows 5,796 square kilometres of the Amazon were cleared last year', false],
+    ['moonshot', "Z.ai beats MiniMax and Moonshot to a listing among China's AI tigers", true],
     ['apple', 'Apple delays Siri overhaul as Apple Intelligence slips', true],
     ['apple', 'The only apple pie recipe you need this autumn', false],
     ['apple', 'Apple Pie Recipes For A Cozy Fall', false],
@@ -275,6 +283,20 @@ describe('themes', () => {
 
   it('reads "U.S." like "US"', () => {
     expect(themes({ title: 'U.S.-China tensions hit Nvidia chip sales' })).toContain('geopolitics');
+  });
+
+  it('does not read fine-tuning, policy gradients or gene regulation as rules, nor market power as efficiency', () => {
+    expect(themes({ title: 'Policy gradients with less variance for stable fine-tuning of language models' })).toEqual([]);
+    expect(themes({ title: 'DeepMind AI model predicts how DNA mutations affect gene regulation' })).toEqual([]);
+    expect(themes({ title: 'Regulators weigh fine-tuning rules for AI models' })).toEqual(['regulation']);
+    expect(themes({ title: "Big Tech's AI partnerships could lock in market power", summary: 'The FTC staff report looks at cloud deals.' })).not.toContain('efficiency');
+  });
+
+  it('tags criminal charges as a court matter, and a launch in a list of countries as no contest between nations', () => {
+    expect(themes({ title: 'Two men charged with smuggling Nvidia AI chips', summary: 'They face up to 20 years in prison if convicted.' })).toContain('regulation');
+    expect(themes({ title: 'Sora app opens to everyone in the US, Canada, Japan and Korea' })).toEqual([]);
+    expect(themes({ title: 'US and China trade barbs over AI chip sales to Japan and Korea' })).toContain('geopolitics');
+    expect(themes({ title: 'Nvidia H20 chips to be available in China again after the US lifts its ban' })).toContain('geopolitics');
   });
 
   it('does not take "open" or "regulators" in passing for a theme', () => {

@@ -76,8 +76,29 @@ function looksLikePersonName(c: CompiledTaxonomy, o: Occurrence): boolean {
   return ((mode === 'first' || mode === 'both') && nameNeighbour(c, o, true)) || ((mode === 'last' || mode === 'both') && nameNeighbour(c, o, false));
 }
 
+/**
+ * Words that, hyphenated after a company name, still name the company: "Meta-owned", "Alibaba-backed".
+ * Any other lower-case word makes a compound of a prefix alias: "Meta-learning", "Meta-prompting".
+ */
+const COMPANY_COMPOUNDS = new Set(['owned', 'backed', 'led', 'funded', 'built', 'made', 'based', 'style', 'like', 'developed',
+  'designed', 'branded', 'affiliated', 'sponsored', 'linked', 'related', 'specific', 'exclusive', 'only', 'powered', 'trained',
+  'hosted', 'run', 'operated', 'controlled', 'supported', 'approved', 'compatible', 'friendly', 'centric', 'focused', 'bound',
+  'dependent', 'commissioned', 'acquired', 'partnered', 'released', 'published', 'produced']);
+
+/** "Meta-prompting": the alias written as the first half of a hyphenated lower-case word. */
+function prefixCompound(o: Occurrence): boolean {
+  const tokens = o.scan.tokens;
+  const next = tokens[o.hit.end + 1];
+  if (!next || next.isNum) return false;
+  const between = o.scan.text.slice(tokens[o.hit.end]!.end, next.start);
+  if (between !== '-' && between !== '\u2010' && between !== '\u2011') return false;
+  const initial = next.raw.charAt(0);
+  return initial !== initial.toUpperCase() && !COMPANY_COMPOUNDS.has(next.key);
+}
+
 function isVetoed(c: CompiledTaxonomy, o: Occurrence, scans: FieldScan[]): boolean {
   if (nearHit(o, o.alias.veto)) return true;
+  if (o.alias.prefix && prefixCompound(o)) return true;
   if (o.alias.vetoStory.size > 0 && scans.some((s) => s.hits.some((h) => o.alias.vetoStory.has(h.id)))) return true;
   return looksLikePersonName(c, o);
 }

@@ -20,6 +20,8 @@ export interface CompiledAlias {
   veto: ReadonlySet<number>;
   vetoStory: ReadonlySet<number>;
   person: 'first' | 'last' | 'both' | 'none';
+  /** The alias is also a word prefix: "Meta-learning" is that word, not the company (see companies.ts). */
+  prefix: boolean;
   window: number;
 }
 
@@ -96,6 +98,7 @@ export function compileTaxonomy(t: Taxonomy): CompiledTaxonomy {
         veto: idsOf(alias.veto),
         vetoStory: idsOf(alias.veto_story),
         person: alias.person,
+        prefix: alias.prefix,
         window: alias.window ?? t.settings.window,
       };
       for (const term of alias.terms) {

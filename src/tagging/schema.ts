@@ -22,6 +22,7 @@ const AliasObjectSchema = z
     veto: PhraseListSchema,
     veto_story: PhraseListSchema,
     person: z.enum(['first', 'last', 'both', 'none']).default('none'),
+    prefix: z.boolean().default(false),
     window: z.number().int().min(1).max(20).optional(),
     plural: z.boolean().default(true),
   })
@@ -32,7 +33,7 @@ const AliasObjectSchema = z
 
 export const AliasSchema = z.union([PhraseSchema, AliasObjectSchema]).transform((a) => {
   if (typeof a === 'string') {
-    return { terms: [a], case: 'cap' as CaseMode, requires: 'none' as const, confirm: [], support: [], veto: [], veto_story: [], person: 'none' as const, window: undefined, plural: true };
+    return { terms: [a], case: 'cap' as CaseMode, requires: 'none' as const, confirm: [], support: [], veto: [], veto_story: [], person: 'none' as const, prefix: false, window: undefined, plural: true };
   }
   const { term, terms, ...rest } = a;
   return { ...rest, terms: [...(term === undefined ? [] : [term]), ...(terms ?? [])] };
