@@ -207,6 +207,20 @@ describe('spelling variants', () => {
   });
 });
 
+describe('text without capitals', () => {
+  it('reads company names whatever their case rule, and asks a one-word name for context', () => {
+    expect(companies('meta just dropped the llama 4 weights on hugging face')).toEqual(expect.arrayContaining(['meta', 'hugging-face']));
+    expect(companies('amd stock pops 24% on openai chip deal')).toEqual(expect.arrayContaining(['amd', 'openai']));
+    expect(companies('oracle up 36% in a day. larry ellison briefly the richest person alive')).toEqual(['oracle']);
+    expect(companies('the only apple pie recipe you need this autumn')).toEqual([]);
+    expect(companies('a long walk through the amazon with a guide and a canoe')).toEqual([]);
+  });
+
+  it('keeps case rules when the text has capitals anywhere', () => {
+    expect(companies('Notes from a trip: openai fans meet nvidia gamers on the amazon at dawn')).toEqual([]);
+  });
+});
+
 describe('tags and evidence', () => {
   it('records the matched term, field and count, companies first then themes', () => {
     const tags = tagger.tag({
@@ -297,6 +311,16 @@ describe('themes', () => {
     expect(themes({ title: 'Sora app opens to everyone in the US, Canada, Japan and Korea' })).toEqual([]);
     expect(themes({ title: 'US and China trade barbs over AI chip sales to Japan and Korea' })).toContain('geopolitics');
     expect(themes({ title: 'Nvidia H20 chips to be available in China again after the US lifts its ban' })).toContain('geopolitics');
+  });
+
+  it('tags efficiency and investment only on stories about AI, as TAXONOMY.md defines them', () => {
+    expect(themes({ title: 'Microsoft raises Xbox Series X price to $649 in the US', summary: 'Games stay cheaper than planned.' })).not.toContain('efficiency');
+    expect(themes({ title: 'Prime Day sales hit $24.1 billion over four days', summary: 'Amazon said it was its biggest Prime Day ever.' })).not.toContain('investment');
+    expect(themes({ title: 'Mistral raises $2 billion at a $14 billion valuation' })).toContain('investment');
+    expect(themes({ title: 'Meta to spend $60 billion on data centres this year' })).toContain('investment');
+    expect(themes({ title: 'Qwen3 runs on a laptop at a fraction of the cost' })).toContain('efficiency');
+    // Regulation and geopolitics keep the wider tech context: a ban on a foreign app is geopolitics.
+    expect(themes({ title: 'TikTok faces US ban after Supreme Court upholds law' })).toEqual(expect.arrayContaining(['geopolitics', 'regulation']));
   });
 
   it('does not take "open" or "regulators" in passing for a theme', () => {

@@ -123,6 +123,8 @@ export interface CompanyResult {
   tags: Tag[];
   /** Number of distinct context words plus companies found, used to gate themes. */
   storyContext: number;
+  /** Number of distinct AI context words plus companies found through an AI alias (AI companies, AI products). */
+  aiContext: number;
 }
 
 function companyTags(c: CompiledTaxonomy, occurrences: Occurrence[]): Tag[] {
@@ -141,23 +143,34 @@ function companyTags(c: CompiledTaxonomy, occurrences: Occurrence[]): Tag[] {
   return tags.sort((a, b) => b.score - a.score);
 }
 
+/**
+ * What an occurrence needs to be accepted. A one-word name read in a text without capitals ("apple",
+ * "meta", "amazon") needs what an ambiguous alias needs: context, or the company named another way.
+ */
+function requirement(o: Occurrence): CompiledAlias['requires'] {
+  return o.hit.relaxed && o.alias.requires === 'none' && o.hit.start === o.hit.end ? 'context' : o.alias.requires;
+}
+
 export function findCompanies(c: CompiledTaxonomy, scans: FieldScan[]): CompanyResult {
   let contextWords = 0;
+  let aiWords = 0;
   const seen = new Set<number>();
   for (const s of scans) {
     for (const h of s.hits) {
       if (c.isContext[h.id] === 1 && !seen.has(h.id)) {
         seen.add(h.id);
         contextWords += 1;
+        aiWords += c.isAiContext[h.id]!;
       }
     }
   }
   const occurrences = findOccurrences(c, scans);
-  if (occurrences.length === 0) return { tags: [], storyContext: contextWords };
+  if (occurrences.length === 0) return { tags: [], storyContext: contextWords, aiContext: aiWords };
   const pending: Occurrence[] = [];
   for (const o of occurrences) {
     if (isVetoed(c, o, scans)) continue;
-    if (o.alias.requires === 'none') o.how = 'strong';
+    const requires = requirement(o);
+    if (requires === 'none') o.how = 'strong';
     else if (nearHit(o, o.alias.confirm)) o.how = 'confirmed';
     else pending.push(o);
   }
@@ -165,8 +178,10 @@ export function findCompanies(c: CompiledTaxonomy, scans: FieldScan[]): CompanyR
   for (const o of occurrences) if (o.how !== undefined) strong.add(o.alias.company);
   for (const o of pending) {
     if (strong.has(o.alias.company)) o.how = 'supported';
-    else if (o.alias.requires === 'context' && contextCount(c, o, scans, strong) >= c.settings.context_min) o.how = 'context';
+    else if (requirement(o) === 'context' && contextCount(c, o, scans, strong) >= c.settings.context_min) o.how = 'context';
   }
   const tags = companyTags(c, occurrences);
-  return { tags, storyContext: contextWords + tags.length };
+  const aiCompanies = new Set<number>();
+  for (const o of occurrences) if (o.how !== undefined && o.alias.ai) aiCompanies.add(o.alias.company);
+  return { tags, storyContext: contextWords + tags.length, aiContext: aiWords + aiCompanies.size };
 }

@@ -22,6 +22,8 @@ export interface CompiledAlias {
   person: 'first' | 'last' | 'both' | 'none';
   /** The alias is also a word prefix: "Meta-learning" is that word, not the company (see companies.ts). */
   prefix: boolean;
+  /** A mention through this alias shows the story is about AI (an AI company or an AI product). */
+  ai: boolean;
   window: number;
 }
 
@@ -34,7 +36,8 @@ export interface CompiledCoSignal {
 export interface CompiledTheme {
   entry: TaxonomyEntry;
   threshold: number;
-  requiresContext: boolean;
+  /** true: the story must be about AI or tech; 'ai': about AI; false: any story. */
+  requiresContext: boolean | 'ai';
   coSignals: CompiledCoSignal[];
 }
 
@@ -61,6 +64,10 @@ export interface CompiledTaxonomy {
   termRoles: ReadonlyArray<readonly TermRole[] | undefined>;
   groupRoles: ReadonlyArray<readonly GroupRole[] | undefined>;
   isContext: Uint8Array;
+  /** Context words that show the story is about AI in particular (they count as context too). */
+  isAiContext: Uint8Array;
+  /** Phrases whose case rules a text without capitals waives: company aliases and context words. */
+  caseless: Uint8Array;
   notNames: ReadonlySet<string>;
 }
 
@@ -99,6 +106,7 @@ export function compileTaxonomy(t: Taxonomy): CompiledTaxonomy {
         vetoStory: idsOf(alias.veto_story),
         person: alias.person,
         prefix: alias.prefix,
+        ai: alias.ai || company.ai,
         window: alias.window ?? t.settings.window,
       };
       for (const term of alias.terms) {
@@ -108,7 +116,8 @@ export function compileTaxonomy(t: Taxonomy): CompiledTaxonomy {
     }
   });
 
-  const contextIds = idsOf(t.context);
+  const aiContextIds = idsOf(t.ai_context);
+  const contextIds = new Set([...idsOf(t.context), ...aiContextIds]);
   const termRoles: TermRole[][] = [];
   const groupRoles: GroupRole[][] = [];
   const themes: CompiledTheme[] = t.themes.map((th, theme) => {
@@ -130,6 +139,10 @@ export function compileTaxonomy(t: Taxonomy): CompiledTaxonomy {
 
   const isContext = new Uint8Array(table.phrases.length);
   contextIds.forEach((id) => (isContext[id] = 1));
+  const isAiContext = new Uint8Array(table.phrases.length);
+  aiContextIds.forEach((id) => (isAiContext[id] = 1));
+  const caseless = isContext.slice();
+  aliasRoles.forEach((roles, id) => roles && (caseless[id] = 1));
   return {
     matcher: compileMatcher(table.phrases),
     settings: t.settings,
@@ -139,6 +152,8 @@ export function compileTaxonomy(t: Taxonomy): CompiledTaxonomy {
     termRoles,
     groupRoles,
     isContext,
+    isAiContext,
+    caseless,
     notNames: new Set(t.settings.not_names.map(foldKey)),
   };
 }

@@ -11,6 +11,8 @@ export interface Hit {
   id: number;
   start: number;
   end: number;
+  /** Found only because the text has no capitals at all and the phrase's case rule was waived (see scan). */
+  relaxed?: true;
 }
 
 /** How the text spelled the last word: 0 as written, 1 with -s/-es, 2 with y → -ies. */
@@ -33,7 +35,11 @@ interface Node {
 
 export interface Matcher {
   readonly phrases: readonly Phrase[];
-  scan(tokens: Token[]): Hit[];
+  /**
+   * Every phrase found in the tokens. `caseless` (indexed by phrase id) waives the case rules of the
+   * phrases it marks, for a text written without capitals ("openai and amd sign chip deal").
+   */
+  scan(tokens: Token[], caseless?: Uint8Array): Hit[];
 }
 
 const GAP_CODE: Record<PhraseGap, number> = { start: 0, any: 1, attached: 2, dot: 3 };
@@ -129,14 +135,17 @@ export function compileMatcher(phrases: readonly Phrase[]): Matcher {
   const root = newNode();
   phrases.forEach((p, id) => insertPhrase(root, p, id));
 
+  let caseless: Uint8Array | undefined;
+
   function emit(ends: End[], tokens: Token[], start: number, j: number, out: Hit[]): void {
     for (let k = 0; k < ends.length; k++) {
       const e = ends[k]!;
       const phrase = phrases[e.id]!;
       if (phrase.tokens.length !== j - start + 1) continue;
-      if (!caseMatches(phrase, tokens, start, e.variant)) continue;
+      const cased = caseMatches(phrase, tokens, start, e.variant);
+      if (!cased && caseless?.[e.id] !== 1) continue;
       const end = endBoundary(phrase, tokens, j);
-      if (end >= 0) out.push({ id: e.id, start, end });
+      if (end >= 0) out.push(cased ? { id: e.id, start, end } : { id: e.id, start, end, relaxed: true });
     }
   }
 
@@ -169,7 +178,8 @@ export function compileMatcher(phrases: readonly Phrase[]): Matcher {
 
   return {
     phrases,
-    scan(tokens: Token[]): Hit[] {
+    scan(tokens: Token[], waived?: Uint8Array): Hit[] {
+      caseless = waived;
       const out: Hit[] = [];
       for (let i = 0; i < tokens.length; i++) {
         if (tokens[i]!.gap === 'attached') continue; // a match never starts inside a word ("mo3" is not "o3")

@@ -4,7 +4,7 @@
  */
 import type { CompiledTaxonomy } from './compile.js';
 import type { Hit } from './match.js';
-import { isTitleCase, tokenizeText } from './tokenize.js';
+import { isLowerCase, isTitleCase, tokenizeText } from './tokenize.js';
 import type { Token } from './tokenize.js';
 import type { TagEvidence, TagField, TagInput } from './types.js';
 
@@ -30,7 +30,9 @@ export function scanStory(c: CompiledTaxonomy, input: TagInput): FieldScan[] {
       field,
       text,
       tokens,
-      hits: c.matcher.scan(tokens),
+      // Without any capitals, company names and context words are read whatever their case rule says
+      // (companies.ts then asks a one-word name for context: "apple pie" stays a pie).
+      hits: c.matcher.scan(tokens, isLowerCase(tokens) ? c.caseless : undefined),
       titleCase: isTitleCase(tokens, c.settings.title_case_ratio),
       weight: c.settings.field_weights[field],
     });

@@ -23,6 +23,7 @@ const AliasObjectSchema = z
     veto_story: PhraseListSchema,
     person: z.enum(['first', 'last', 'both', 'none']).default('none'),
     prefix: z.boolean().default(false),
+    ai: z.boolean().default(false),
     window: z.number().int().min(1).max(20).optional(),
     plural: z.boolean().default(true),
   })
@@ -33,7 +34,7 @@ const AliasObjectSchema = z
 
 export const AliasSchema = z.union([PhraseSchema, AliasObjectSchema]).transform((a) => {
   if (typeof a === 'string') {
-    return { terms: [a], case: 'cap' as CaseMode, requires: 'none' as const, confirm: [], support: [], veto: [], veto_story: [], person: 'none' as const, prefix: false, window: undefined, plural: true };
+    return { terms: [a], case: 'cap' as CaseMode, requires: 'none' as const, confirm: [], support: [], veto: [], veto_story: [], person: 'none' as const, prefix: false, ai: false, window: undefined, plural: true };
   }
   const { term, terms, ...rest } = a;
   return { ...rest, terms: [...(term === undefined ? [] : [term]), ...(terms ?? [])] };
@@ -44,6 +45,7 @@ export const CompanySchema = z
   .object({
     id: IdSchema,
     name: z.string().min(1),
+    ai: z.boolean().default(false),
     aliases: z.array(AliasSchema).min(1, 'a company needs at least one alias'),
   })
   .strict();
@@ -64,7 +66,7 @@ export const ThemeSchema = z
     id: IdSchema,
     name: z.string().min(1),
     threshold: z.number().positive().default(1),
-    requires_context: z.boolean().default(true),
+    requires_context: z.union([z.boolean(), z.literal('ai')]).default(true),
     signals: z.array(SignalSchema).min(1, 'a theme needs at least one signal'),
   })
   .strict();
@@ -91,6 +93,7 @@ export const TaxonomySchema = z
     shared: z.record(z.string(), z.unknown()).optional(),
     settings: SettingsSchema.default(SettingsSchema.parse({})),
     context: PhraseListSchema,
+    ai_context: PhraseListSchema,
     companies: z.array(CompanySchema),
     themes: z.array(ThemeSchema),
   })

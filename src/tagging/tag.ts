@@ -26,8 +26,8 @@ export function createTagger(taxonomy: Taxonomy): Tagger {
       const c = compile();
       const scans = scanStory(c, input);
       if (scans.length === 0) return [];
-      const { tags, storyContext } = findCompanies(c, scans);
-      return [...tags, ...findThemes(c, scans, storyContext)];
+      const { tags, ...context } = findCompanies(c, scans);
+      return [...tags, ...findThemes(c, scans, context)];
     },
   };
 }

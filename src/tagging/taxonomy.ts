@@ -50,6 +50,7 @@ function checkPhrases(t: Taxonomy, file: string, raw: unknown): void {
     }
   };
   t.context.forEach((p, i) => check(p, ['context', i]));
+  t.ai_context.forEach((p, i) => check(p, ['ai_context', i]));
   t.settings.not_names.forEach((p, i) => check(p, ['settings', 'not_names', i]));
   t.companies.forEach((c, ci) =>
     c.aliases.forEach((a, ai) => {

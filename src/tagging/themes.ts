@@ -4,7 +4,8 @@
  * repeat, at most 30%). A co-occurrence signal adds its weight once every group has a hit, times the
  * weakest group's field weight. Where two term phrases of a theme overlap, only the longer one counts
  * ("EU AI Act" over "AI Act"); where they cover the same words, the heavier one. The theme is tagged
- * when the sum reaches its threshold and, unless the theme says otherwise, the story is about AI/tech.
+ * when the sum reaches its threshold and, unless the theme says otherwise, the story is about AI/tech
+ * (requires_context: ai, about AI in particular: an AI context word, an AI company or an AI product).
  */
 import type { CompiledTaxonomy, CompiledTheme } from './compile.js';
 import type { Hit } from './match.js';
@@ -85,13 +86,14 @@ function scoreTheme(theme: CompiledTheme, st: ThemeState): { raw: number; eviden
   return { raw, evidence };
 }
 
-export function findThemes(c: CompiledTaxonomy, scans: FieldScan[], storyContext: number): Tag[] {
+export function findThemes(c: CompiledTaxonomy, scans: FieldScan[], context: { storyContext: number; aiContext: number }): Tag[] {
   const states = collectStates(c, scans);
   const tags: Tag[] = [];
   c.themes.forEach((theme, i) => {
     const st = states[i]!;
     if (st.terms.length === 0 && !st.groups) return;
-    if (theme.requiresContext && storyContext < c.settings.context_min) return;
+    if (theme.requiresContext === true && context.storyContext < c.settings.context_min) return;
+    if (theme.requiresContext === 'ai' && context.aiContext < c.settings.context_min) return;
     const { raw, evidence } = scoreTheme(theme, st);
     if (raw < theme.threshold) return;
     const unique = [...new Map(evidence.map((f) => [`${f.scan.field}:${f.hit.start}:${f.hit.end}`, f])).values()];

@@ -126,6 +126,17 @@ export function tokenizeText(text: string): Token[] {
   return tokens;
 }
 
+/** True when the text has no capital letter at all in at least four words: "openai and amd sign chip deal". */
+export function isLowerCase(tokens: Token[]): boolean {
+  let words = 0;
+  for (const t of tokens) {
+    if (t.isNum) continue;
+    if (t.raw !== t.raw.toLowerCase()) return false;
+    words += 1;
+  }
+  return words >= 4;
+}
+
 /** True when most longer words are capitalised, as in "Meta Signs $10 Billion Cloud Deal With Google". */
 export function isTitleCase(tokens: Token[], ratio: number): boolean {
   let long = 0;
