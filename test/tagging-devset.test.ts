@@ -13,6 +13,7 @@ const fresh = parseLabelledLines(readFileSync(fixture('fresh.jsonl'), 'utf8'));
 const fresh2 = parseLabelledLines(readFileSync(fixture('fresh2.jsonl'), 'utf8'));
 const fresh3 = parseLabelledLines(readFileSync(fixture('fresh3.jsonl'), 'utf8'));
 const fresh4 = parseLabelledLines(readFileSync(fixture('fresh4.jsonl'), 'utf8'));
+const fresh5 = parseLabelledLines(readFileSync(fixture('fresh5.jsonl'), 'utf8'));
 
 /*
  * Floors are the scores reached when this file was written, minus a small margin, so a change to the
@@ -36,7 +37,11 @@ const fresh4 = parseLabelledLines(readFileSync(fixture('fresh4.jsonl'), 'utf8'))
  * micro-F1 0.985, themes macro-F1 0.849. Texts without capitals read without case rules, a few look-alikes,
  * and efficiency and investment only on stories about AI (TAXONOMY.md: "money flowing into or out of AI"):
  * 0.998 and 0.890. That last change costs the older sets a little where their labels read investment
- * outside AI (an IBM-HashiCorp deal): dev 0.973 -> 0.967, holdout 0.918 -> 0.910.)
+ * outside AI (an IBM-HashiCorp deal): dev 0.973 -> 0.967, holdout 0.918 -> 0.910.
+ * The 60-story fresh5 set, written the same way, is full articles (558-665 words) whose background touches
+ * other themes in passing: first scored at companies micro-F1 1.000, themes macro-F1 0.660 (precision 0.50:
+ * a long body's passing mentions added up). The body's weight now shrinks with its length past 200 tokens
+ * (content_reference_tokens), from 0.25: 0.935, and fresh2 0.920 -> 0.928, the other sets unchanged.)
  */
 const DEV_FLOORS = { companiesMicro: 0.99, companiesMacro: 0.99, themesMicro: 0.96, themesMacro: 0.96, perTheme: 0.94 };
 const HOLDOUT_FLOORS = { companiesMicro: 0.98, themesMacro: 0.89 };
@@ -44,6 +49,7 @@ const FRESH_FLOORS = { companiesMicro: 0.98, themesMacro: 0.93 };
 const FRESH2_FLOORS = { companiesMicro: 0.98, themesMacro: 0.89 };
 const FRESH3_FLOORS = { companiesMicro: 0.98, themesMacro: 0.92 };
 const FRESH4_FLOORS = { companiesMicro: 0.98, themesMacro: 0.86 };
+const FRESH5_FLOORS = { companiesMicro: 0.98, themesMacro: 0.9 };
 
 function checkLabels(items: LabelledItem[]): void {
   const companyIds = new Set(tagger.companies.map((c) => c.id));
@@ -70,13 +76,14 @@ describe('labelled dev set', () => {
   });
 });
 
-/** The sets never tuned on (holdout) or written blind to the tagger (fresh, fresh2, fresh3, fresh4): the same two checks. */
+/** The sets never tuned on (holdout) or written blind to the tagger (fresh to fresh5): the same two checks. */
 const unseen: Array<{ name: string; items: LabelledItem[]; size: number; floors: { companiesMicro: number; themesMacro: number }; withBodies?: boolean }> = [
   { name: 'holdout set (written before tuning, never used to tune)', items: holdout, size: 100, floors: HOLDOUT_FLOORS },
   { name: 'fresh set (written without seeing the tagger or the other sets)', items: fresh, size: 150, floors: FRESH_FLOORS },
   { name: 'fresh set with article bodies (written without seeing the tagger or the other sets)', items: fresh2, size: 120, floors: FRESH2_FLOORS, withBodies: true },
   { name: 'fresh set with look-alikes and passing theme words (written without seeing the tagger or the other sets)', items: fresh3, size: 160, floors: FRESH3_FLOORS },
   { name: 'fresh set in the shapes feeds deliver (written without seeing the tagger or the other sets)', items: fresh4, size: 150, floors: FRESH4_FLOORS },
+  { name: 'fresh set of full articles (written without seeing the tagger or the other sets)', items: fresh5, size: 60, floors: FRESH5_FLOORS, withBodies: true },
 ];
 
 for (const set of unseen) {

@@ -323,6 +323,21 @@ describe('themes', () => {
     expect(themes({ title: 'TikTok faces US ban after Supreme Court upholds law' })).toEqual(expect.arrayContaining(['geopolitics', 'regulation']));
   });
 
+  it('reads a long body by the density of its theme words, not their number', () => {
+    const filler = 'The assistant now summarises long documents, drafts replies and keeps track of tasks across apps. ';
+    const passing = [
+      'The company, which was valued at $300 billion this year, did not comment.',
+      'It also faces a copyright lawsuit from several publishers.',
+      'Rivals in China have released open-weight models of their own.',
+      'Analysts expect its capital spending to rise again next year.',
+    ];
+    const body = (n: number) => Array.from({ length: n }, (_, i) => filler + (i % 5 === 0 ? passing[(i / 5) % passing.length] + ' ' : '')).join('\n\n');
+    const story = { title: 'OpenAI adds a task planner to ChatGPT', summary: 'The feature is rolling out to paying users first.' };
+    expect(themes({ ...story, content: body(40) })).toEqual([]);
+    // The same body under a title about money is an investment story.
+    expect(themes({ ...story, title: 'OpenAI raises $40 billion at a $300 billion valuation', content: body(40) })).toContain('investment');
+  });
+
   it('does not take "open" or "regulators" in passing for a theme', () => {
     expect(themes({ title: 'OpenAI opens its first office in India', summary: 'India is its second-largest market.' })).toEqual([]);
     expect(themes({ title: 'Zhipu AI starts IPO process', summary: 'The filing is with the securities regulator.' })).toEqual(['investment']);

@@ -19,6 +19,16 @@ export interface FieldScan {
 
 export const FIELDS: readonly TagField[] = ['title', 'summary', 'content'];
 
+/**
+ * How much a theme signal counts in a field. A long article body mentions many things in passing (a
+ * valuation, a lawsuit, the chip rivalry), so past `content_reference_tokens` the body's weight shrinks in
+ * proportion to its length: its signals count by their density, not their number.
+ */
+function fieldWeight(c: CompiledTaxonomy, field: TagField, tokens: number): number {
+  const weight = c.settings.field_weights[field];
+  return field === 'content' ? weight * Math.min(1, c.settings.content_reference_tokens / tokens) : weight;
+}
+
 export function scanStory(c: CompiledTaxonomy, input: TagInput): FieldScan[] {
   const scans: FieldScan[] = [];
   for (const field of FIELDS) {
@@ -34,7 +44,7 @@ export function scanStory(c: CompiledTaxonomy, input: TagInput): FieldScan[] {
       // (companies.ts then asks a one-word name for context: "apple pie" stays a pie).
       hits: c.matcher.scan(tokens, isLowerCase(tokens) ? c.caseless : undefined),
       titleCase: isTitleCase(tokens, c.settings.title_case_ratio),
-      weight: c.settings.field_weights[field],
+      weight: fieldWeight(c, field, tokens.length),
     });
   }
   return scans;

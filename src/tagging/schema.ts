@@ -76,10 +76,11 @@ export const SettingsSchema = z
   .object({
     window: z.number().int().min(1).max(20).default(4),
     field_weights: z
-      .object({ title: z.number().positive().default(1), summary: z.number().positive().default(0.7), content: z.number().positive().default(0.35) })
+      .object({ title: z.number().positive().default(1), summary: z.number().positive().default(0.7), content: z.number().positive().default(0.25) })
       .strict()
-      .default({ title: 1, summary: 0.7, content: 0.35 }),
+      .default({ title: 1, summary: 0.7, content: 0.25 }),
     context_min: z.number().int().min(1).default(1),
+    content_reference_tokens: z.number().int().positive().default(200),
     title_case_ratio: z.number().min(0).max(1).default(0.7),
     not_names: PhraseListSchema,
   })
