@@ -14,6 +14,7 @@ const fresh2 = parseLabelledLines(readFileSync(fixture('fresh2.jsonl'), 'utf8'))
 const fresh3 = parseLabelledLines(readFileSync(fixture('fresh3.jsonl'), 'utf8'));
 const fresh4 = parseLabelledLines(readFileSync(fixture('fresh4.jsonl'), 'utf8'));
 const fresh5 = parseLabelledLines(readFileSync(fixture('fresh5.jsonl'), 'utf8'));
+const fresh6 = parseLabelledLines(readFileSync(fixture('fresh6.jsonl'), 'utf8'));
 
 /*
  * Floors are the scores reached when this file was written, minus a small margin, so a change to the
@@ -41,7 +42,12 @@ const fresh5 = parseLabelledLines(readFileSync(fixture('fresh5.jsonl'), 'utf8'))
  * The 60-story fresh5 set, written the same way, is full articles (558-665 words) whose background touches
  * other themes in passing: first scored at companies micro-F1 1.000, themes macro-F1 0.660 (precision 0.50:
  * a long body's passing mentions added up). The body's weight now shrinks with its length past 200 tokens
- * (content_reference_tokens), from 0.25: 0.935, and fresh2 0.920 -> 0.928, the other sets unchanged.)
+ * (content_reference_tokens), from 0.25: 0.935, and fresh2 0.920 -> 0.928, the other sets unchanged.
+ * The 100-story fresh6 set, written the same way, carries the noise around real items (press-release
+ * boilerplate, aggregator tails, podcast sponsor reads, bylines and credits, changelogs, earnings calls):
+ * first scored at companies micro-F1 0.988, themes macro-F1 0.913. Look-alikes (Claude the photographer,
+ * the Amazon by boat, Apple Hospitality REIT, oracles of myth) and a weaker price-and-money co-occurrence
+ * for efficiency: 0.995 and 0.918 (fresh4 0.892 -> 0.898, fresh2 0.928 -> 0.924).)
  */
 const DEV_FLOORS = { companiesMicro: 0.99, companiesMacro: 0.99, themesMicro: 0.96, themesMacro: 0.96, perTheme: 0.94 };
 const HOLDOUT_FLOORS = { companiesMicro: 0.98, themesMacro: 0.89 };
@@ -50,6 +56,7 @@ const FRESH2_FLOORS = { companiesMicro: 0.98, themesMacro: 0.89 };
 const FRESH3_FLOORS = { companiesMicro: 0.98, themesMacro: 0.92 };
 const FRESH4_FLOORS = { companiesMicro: 0.98, themesMacro: 0.86 };
 const FRESH5_FLOORS = { companiesMicro: 0.98, themesMacro: 0.9 };
+const FRESH6_FLOORS = { companiesMicro: 0.98, themesMacro: 0.89 };
 
 function checkLabels(items: LabelledItem[]): void {
   const companyIds = new Set(tagger.companies.map((c) => c.id));
@@ -76,7 +83,7 @@ describe('labelled dev set', () => {
   });
 });
 
-/** The sets never tuned on (holdout) or written blind to the tagger (fresh to fresh5): the same two checks. */
+/** The sets never tuned on (holdout) or written blind to the tagger (fresh to fresh6): the same two checks. */
 const unseen: Array<{ name: string; items: LabelledItem[]; size: number; floors: { companiesMicro: number; themesMacro: number }; withBodies?: boolean }> = [
   { name: 'holdout set (written before tuning, never used to tune)', items: holdout, size: 100, floors: HOLDOUT_FLOORS },
   { name: 'fresh set (written without seeing the tagger or the other sets)', items: fresh, size: 150, floors: FRESH_FLOORS },
@@ -84,6 +91,7 @@ const unseen: Array<{ name: string; items: LabelledItem[]; size: number; floors:
   { name: 'fresh set with look-alikes and passing theme words (written without seeing the tagger or the other sets)', items: fresh3, size: 160, floors: FRESH3_FLOORS },
   { name: 'fresh set in the shapes feeds deliver (written without seeing the tagger or the other sets)', items: fresh4, size: 150, floors: FRESH4_FLOORS },
   { name: 'fresh set of full articles (written without seeing the tagger or the other sets)', items: fresh5, size: 60, floors: FRESH5_FLOORS, withBodies: true },
+  { name: 'fresh set with the noise around real items (written without seeing the tagger or the other sets)', items: fresh6, size: 100, floors: FRESH6_FLOORS },
 ];
 
 for (const set of unseen) {
