@@ -135,7 +135,8 @@ export function compileMatcher(phrases: readonly Phrase[]): Matcher {
   const root = newNode();
   phrases.forEach((p, id) => insertPhrase(root, p, id));
 
-  let caseless: Uint8Array | undefined;
+  /** The current scan's `caseless` (set by scan, read by emit: one scan runs at a time, synchronously). */
+  let waived: Uint8Array | undefined;
 
   function emit(ends: End[], tokens: Token[], start: number, j: number, out: Hit[]): void {
     for (let k = 0; k < ends.length; k++) {
@@ -143,7 +144,7 @@ export function compileMatcher(phrases: readonly Phrase[]): Matcher {
       const phrase = phrases[e.id]!;
       if (phrase.tokens.length !== j - start + 1) continue;
       const cased = caseMatches(phrase, tokens, start, e.variant);
-      if (!cased && caseless?.[e.id] !== 1) continue;
+      if (!cased && waived?.[e.id] !== 1) continue;
       const end = endBoundary(phrase, tokens, j);
       if (end >= 0) out.push(cased ? { id: e.id, start, end } : { id: e.id, start, end, relaxed: true });
     }
@@ -178,8 +179,8 @@ export function compileMatcher(phrases: readonly Phrase[]): Matcher {
 
   return {
     phrases,
-    scan(tokens: Token[], waived?: Uint8Array): Hit[] {
-      caseless = waived;
+    scan(tokens: Token[], caseless?: Uint8Array): Hit[] {
+      waived = caseless;
       const out: Hit[] = [];
       for (let i = 0; i < tokens.length; i++) {
         if (tokens[i]!.gap === 'attached') continue; // a match never starts inside a word ("mo3" is not "o3")

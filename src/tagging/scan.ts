@@ -42,7 +42,7 @@ export function scanStory(c: CompiledTaxonomy, input: TagInput): FieldScan[] {
       tokens,
       // Without any capitals, company names and context words are read whatever their case rule says
       // (companies.ts then asks a one-word name for context: "apple pie" stays a pie).
-      hits: c.matcher.scan(tokens, isLowerCase(tokens) ? c.caseless : undefined),
+      hits: c.matcher.scan(tokens, isLowerCase(text, tokens) ? c.caseless : undefined),
       titleCase: isTitleCase(tokens, c.settings.title_case_ratio),
       weight: fieldWeight(c, field, tokens.length),
     });

@@ -126,15 +126,17 @@ export function tokenizeText(text: string): Token[] {
   return tokens;
 }
 
-/** True when the text has no capital letter at all in at least four words: "openai and amd sign chip deal". */
-export function isLowerCase(tokens: Token[]): boolean {
+const CAPITAL_RE = /\p{Lu}|\p{Lt}/u;
+
+/**
+ * True when the text has no capital letter at all and at least four words: "openai and amd sign chip
+ * deal". One regex pass over the text (capitals only occur inside tokens); stops at the first capital.
+ */
+export function isLowerCase(text: string, tokens: Token[]): boolean {
+  if (CAPITAL_RE.test(text)) return false;
   let words = 0;
-  for (const t of tokens) {
-    if (t.isNum) continue;
-    if (t.raw !== t.raw.toLowerCase()) return false;
-    words += 1;
-  }
-  return words >= 4;
+  for (const t of tokens) if (!t.isNum && ++words >= 4) return true;
+  return false;
 }
 
 /** True when most longer words are capitalised, as in "Meta Signs $10 Billion Cloud Deal With Google". */
