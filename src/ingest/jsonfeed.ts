@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { AppError } from '../shared/errors.js';
+import { authorNamesOf } from './normalize.js';
 
 const text = z.string().optional().catch(undefined);
 const idLike = z
@@ -62,12 +63,6 @@ export interface JsonFeedDocument {
 
 function isJsonFeedVersion(version: string): boolean {
   return /jsonfeed\.org/i.test(version) || /^1(\.\d+)?$/.test(version.trim());
-}
-
-/** Names from `authors` (1.1), else the single `author` (1.0). */
-export function authorNamesOf(value: { author?: { name?: string } | undefined; authors?: { name?: string }[] | undefined }): string[] {
-  const list = value.authors && value.authors.length > 0 ? value.authors : value.author ? [value.author] : [];
-  return list.map((a) => a.name?.trim() ?? '').filter((name) => name !== '');
 }
 
 function parseJson(textBody: string): unknown {

@@ -3,8 +3,7 @@
  * items) → NormalizedItem: plain-text title and summary, sanitized body, absolute http(s) links
  * resolved against xml:base → the feed's link → the feed URL, UTC dates, author, categories.
  */
-import type { JsonFeedDocument, JsonFeedItem } from './jsonfeed.js';
-import { authorNamesOf } from './jsonfeed.js';
+import type { JsonFeedDocument, JsonFeedItem } from './jsonfeed.js'; // types only: zod loads with the first JSON Feed
 import type { NormalizedItem, ParsedFeed, ParseOptions, PreparedXml } from './parse.js';
 import { parseFeedDate } from './dates.js';
 import { collapseWhitespace, firstImageInSanitized, htmlToText, sanitizeHtml, textOfSanitized, truncateText } from './sanitize.js';
@@ -350,6 +349,12 @@ function jsonItemFields(item: JsonFeedItem, base: string | null, feedAuthors: st
     categories: cleanCategories(item.tags ?? []),
     dates: [item.date_published, item.date_modified],
   };
+}
+
+/** Names from `authors` (1.1), else the single `author` (1.0). */
+export function authorNamesOf(value: { author?: { name?: string } | undefined; authors?: { name?: string }[] | undefined }): string[] {
+  const list = value.authors && value.authors.length > 0 ? value.authors : value.author ? [value.author] : [];
+  return list.map((a) => a.name?.trim() ?? '').filter((name) => name !== '');
 }
 
 /** A validated JSON Feed → ParsedFeed. */
