@@ -2,6 +2,7 @@ import { getEventListeners } from 'node:events';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFeedStore } from '../src/db/feeds.js';
+import { prestartWorkers } from '../src/ingest/processor.js';
 import { rss, startFeedServer, type FeedServer } from './helpers/feed-server.js';
 import { ingestHarness, type IngestHarness } from './helpers/harness.js';
 
@@ -210,6 +211,18 @@ describe('ingestion', () => {
     const summary = await h.ingester.run();
     expect(feedRow(h, 'one').lastError).toBeNull();
     expect(summary.newStories).toBe(2);
+  });
+
+  it('adopts workers started before the taxonomy was read, and tags with the taxonomy sent to them later', async () => {
+    // The CLI starts the workers first (they load while the configuration is read); the processor
+    // takes as many as it needs, ends the rest, and sends each the taxonomy before any document.
+    prestartWorkers(2);
+    h = ingestHarness({ workers: 1 });
+    server.route('/feed.xml', { body: twoItems });
+    h.addFeeds([{ id: 'one', url: server.url('/feed.xml') }]);
+    expect(await h.ingester.run()).toMatchObject({ updated: 1, failed: 0, newStories: 2 });
+    const companies = h.db.prepare(`SELECT tag_id FROM story_tags WHERE kind = 'company' ORDER BY tag_id`).pluck().all();
+    expect(companies).toEqual(['deepseek', 'nvidia', 'openai']);
   });
 
   it('fetches one host at a time and several hosts at once', async () => {

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AppError, type ErrorCode } from '../shared/errors.js';
-import { createTagger, type Taxonomy } from '../tagging/index.js';
+import type { Taxonomy } from '../tagging/schema.js';
 import type { CommitOutcome, CommitRequest } from './commit.js';
 import type { PreparedFeed, PrepareOptions } from './prepare.js';
 
@@ -38,11 +38,14 @@ export interface ProcessorOptions {
   jobsPerWorker?: number;
 }
 
-/** Messages to a worker (worker.ts). */
+/** Jobs for a worker (worker.ts). */
 export type WorkerJob =
   | { kind: 'prepare'; jobId: number; body: Uint8Array; contentType: string | null; opts: PrepareOptions }
   | { kind: 'prepare-commit'; jobId: number; body: Uint8Array; contentType: string | null; opts: PrepareOptions; commit: WorkerCommit }
   | { kind: 'commit'; jobId: number; commit: WorkerCommit };
+
+/** Everything sent to a worker: `setup` (the taxonomy to tag with) first, then jobs. */
+export type WorkerMessage = { kind: 'setup'; taxonomy: Taxonomy } | WorkerJob;
 
 /** Messages from a worker: `parsed` is progress (the feed waits in the worker's write batch). */
 export type WorkerReply =
@@ -73,9 +76,8 @@ function tsxEsmApi(): string {
   return pathToFileURL(cjs.replace(/index\.cjs$/, 'index.mjs')).href;
 }
 
-/** What a worker gets at start: see worker.ts for the write lock. */
+/** What a worker gets at start (the taxonomy follows in a `setup` message): see worker.ts for the write lock. */
 export interface WorkerSetup {
-  taxonomy: Taxonomy;
   /** One Int32: 0 when free, else the token of the worker that is writing. Shared by the pool's workers. */
   writeLock: SharedArrayBuffer;
   token: number;
@@ -97,30 +99,83 @@ function spawn(setup: WorkerSetup, heapMb: number): Worker {
 
 const closedError = () => new AppError('INTERNAL', 'the feed processor is closed');
 
+const DEFAULT_HEAP_MB = 512;
+
+/** Workers started ahead of the processor that will use them (prestartWorkers). */
+let prestarted: { writeLock: SharedArrayBuffer; workers: Array<{ worker: Worker; token: number; alive: boolean }> } | undefined;
+
+/**
+ * Starts `count` parse workers now, for the next createFeedProcessor to adopt. A worker takes about
+ * 0.2 s to load its modules; started before the configuration and the taxonomy are read, it loads on
+ * the core the main thread leaves idle meanwhile. Workers nobody adopts are unref'd: they never keep
+ * the process alive.
+ */
+export function prestartWorkers(count: number = availableParallelism()): void {
+  if (prestarted || count <= 0) return;
+  const writeLock = new SharedArrayBuffer(4);
+  const workers = Array.from({ length: count }, (_, i) => {
+    const entry = { worker: spawn({ writeLock, token: i + 1 }, DEFAULT_HEAP_MB), token: i + 1, alive: true };
+    // Until a processor adopts it, a worker that fails to start is only left out (never an unhandled error).
+    entry.worker.on('error', () => {});
+    entry.worker.once('exit', () => (entry.alive = false));
+    return entry;
+  });
+  prestarted = { writeLock, workers };
+}
+
+/** The prestarted workers, if their settings fit; the processor takes what it needs and ends the rest. */
+function adoptPrestarted(count: number, heapMb: number): NonNullable<typeof prestarted> | undefined {
+  const taken = prestarted;
+  prestarted = undefined;
+  if (!taken) return undefined;
+  if (heapMb !== DEFAULT_HEAP_MB) {
+    for (const { worker } of taken.workers) void worker.terminate();
+    return undefined;
+  }
+  const alive = taken.workers.filter((w) => w.alive);
+  for (const { worker } of alive.splice(count)) void worker.terminate();
+  return { writeLock: taken.writeLock, workers: alive };
+}
+
 /** Parses fetched feeds on worker threads (both cores busy), several documents queued per worker. */
 export function createFeedProcessor(options: ProcessorOptions): FeedProcessor {
   const count = options.workers ?? availableParallelism();
   if (count === 0) {
-    const tagger = createTagger(options.taxonomy);
-    // Loaded on first use: with workers, the main thread never needs the parsers.
-    const prepare = import('./prepare.js');
-    prepare.catch(() => {}); // reported by process() when it is used
-    return { process: async (body, contentType, opts) => (await prepare).prepareFeed(body, contentType, opts, tagger), close: async () => {} };
+    // Loaded on first use: with workers, the main thread never needs the parsers or the tagger.
+    const ready = Promise.all([import('./prepare.js'), import('../tagging/tag.js')]).then(([prepare, tag]) => ({
+      prepareFeed: prepare.prepareFeed,
+      tagger: tag.createTagger(options.taxonomy),
+    }));
+    ready.catch(() => {}); // reported by process() when it is used
+    return {
+      process: async (body, contentType, opts) => {
+        const { prepareFeed, tagger } = await ready;
+        return prepareFeed(body, contentType, opts, tagger);
+      },
+      close: async () => {},
+    };
   }
   const jobTimeoutMs = options.jobTimeoutMs ?? 60_000;
-  const heapMb = options.workerHeapMb ?? 512;
+  const heapMb = options.workerHeapMb ?? DEFAULT_HEAP_MB;
   const perWorker = Math.max(1, options.jobsPerWorker ?? 16);
   const slots: Slot[] = [];
   const queue: Task[] = [];
   let nextJobId = 1;
-  let nextToken = 1;
   let closed = false;
-  const writeLock = new SharedArrayBuffer(4);
+  const adopted = adoptPrestarted(count, heapMb);
+  let nextToken = Math.max(0, ...(adopted?.workers ?? []).map((w) => w.token)) + 1;
+  const writeLock = adopted?.writeLock ?? new SharedArrayBuffer(4);
   const lockWord = new Int32Array(writeLock);
 
   function launch(): Pick<Slot, 'worker' | 'token'> {
+    const started = adopted?.workers.shift() ?? spawnNew();
+    started.worker.postMessage({ kind: 'setup', taxonomy: options.taxonomy } satisfies WorkerMessage);
+    return started;
+  }
+
+  function spawnNew(): Pick<Slot, 'worker' | 'token'> {
     const token = nextToken++;
-    return { worker: spawn({ taxonomy: options.taxonomy, writeLock, token }, heapMb), token };
+    return { worker: spawn({ writeLock, token }, heapMb), token };
   }
 
   /** A worker that dies while writing must not leave the others waiting for it. */

@@ -15,12 +15,14 @@ import { openDatabase } from '../db/open.js';
 import { isAppError, type ErrorCode } from '../shared/errors.js';
 import { systemClock } from '../shared/clock.js';
 import { createTagger } from '../tagging/tag.js'; // not index.js: the worker needs neither yaml nor zod
+import type { Tagger } from '../tagging/types.js';
 import { createFeedCommitter, describeCommitError, type CommitEntry, type CommitOutcome, type FeedCommitter } from './commit.js';
 import { prepareFeed, type PreparedFeed } from './prepare.js';
-import type { WorkerCommit, WorkerJob, WorkerReply, WorkerSetup } from './processor.js';
+import type { WorkerCommit, WorkerMessage, WorkerReply, WorkerSetup } from './processor.js';
 
 const setup = workerData as WorkerSetup;
-const tagger = createTagger(setup.taxonomy);
+/** From the `setup` message, the first the processor sends (the worker may start before the taxonomy is read). */
+let tagger: Tagger | undefined;
 const port = parentPort as MessagePort;
 const lockWord = new Int32Array(setup.writeLock);
 /** Past this, a worker stops waiting for its turn and leaves the waiting to SQLite's busy timeout. */
@@ -31,7 +33,7 @@ const TRY_STORIES = 600;
 const MAX_STORIES = 2000;
 const MAX_FEEDS = 64;
 
-const queue: WorkerJob[] = [];
+const queue: WorkerMessage[] = [];
 let batch: Array<{ jobId: number; commit: WorkerCommit; entry: CommitEntry }> = [];
 let batchStories = 0;
 let running = false;
@@ -119,13 +121,18 @@ function writeGroups(wait: boolean): boolean {
   return true;
 }
 
-async function handle(job: WorkerJob): Promise<void> {
+async function handle(job: WorkerMessage): Promise<void> {
+  if (job.kind === 'setup') {
+    tagger = createTagger(job.taxonomy);
+    return;
+  }
   if (job.kind === 'commit') {
     batch.push({ jobId: job.jobId, commit: job.commit, entry: { request: job.commit } });
     return;
   }
   let prepared: PreparedFeed;
   try {
+    if (!tagger) throw new Error('the worker was given a document before its taxonomy');
     prepared = await prepareFeed(Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength), job.contentType, job.opts, tagger);
   } catch (err) {
     reply({ type: 'done', jobId: job.jobId, error: failure(err) });
@@ -141,7 +148,7 @@ async function handle(job: WorkerJob): Promise<void> {
 }
 
 function drainPort(): void {
-  for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) queue.push(m.message as WorkerJob);
+  for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) queue.push(m.message as WorkerMessage);
 }
 
 async function run(): Promise<void> {
@@ -163,7 +170,7 @@ async function run(): Promise<void> {
   }
 }
 
-port.on('message', (job: WorkerJob) => {
+port.on('message', (job: WorkerMessage) => {
   queue.push(job);
   if (!running) void run();
 });
