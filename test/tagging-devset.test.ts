@@ -16,6 +16,8 @@ const fresh4 = parseLabelledLines(readFileSync(fixture('fresh4.jsonl'), 'utf8'))
 const fresh5 = parseLabelledLines(readFileSync(fixture('fresh5.jsonl'), 'utf8'));
 const fresh6 = parseLabelledLines(readFileSync(fixture('fresh6.jsonl'), 'utf8'));
 const fresh7 = parseLabelledLines(readFileSync(fixture('fresh7.jsonl'), 'utf8'));
+const fresh8 = parseLabelledLines(readFileSync(fixture('fresh8.jsonl'), 'utf8'));
+const fresh9 = parseLabelledLines(readFileSync(fixture('fresh9.jsonl'), 'utf8'));
 
 /*
  * Floors are the scores reached when this file was written, minus a small margin, so a change to the
@@ -53,7 +55,17 @@ const fresh7 = parseLabelledLines(readFileSync(fixture('fresh7.jsonl'), 'utf8'))
  * US-China axis (EU AI Act, data-protection authorities, sovereign AI, Gulf and African build-outs,
  * influence operations): first scored at companies micro-F1 1.000, themes macro-F1 0.902 (geopolitics
  * recall 0.75). Economic security, strategic autonomy, data localisation, foreign servers and apps,
- * state-linked influence operations: 0.920, the other sets unchanged.)
+ * state-linked influence operations: 0.920, the other sets unchanged.
+ * The 120-story fresh8 set, written the same way, is items as outlets of every kind publish them (wires,
+ * tech and business press, China tech coverage, newsroom posts, newsletters) with their feed noise: first
+ * scored at companies micro-F1 0.997, themes macro-F1 0.929.
+ * The 100-story fresh9 set, written the same way, is theme boundaries: themes said without their usual
+ * words, theme words that are not the subject (a round recalled in a clause, "efficient" meaning quick,
+ * open source outside AI), and companies named only through a product or subsidiary: first scored at
+ * companies micro-F1 0.986, themes macro-F1 0.750. Asides (", which raised…", ", valued at…") count for
+ * 0.3 in investment and regulation, "more efficient" alone no longer suffices in a summary, and a few
+ * context words (facial recognition, voice cloning, training clusters) and regulators (CNIL, consent
+ * decrees): 0.823; fresh2 0.924 -> 0.927, fresh3 0.948 -> 0.951, fresh7 0.920 -> 0.924, no set lower.)
  */
 const DEV_FLOORS = { companiesMicro: 0.99, companiesMacro: 0.99, themesMicro: 0.96, themesMacro: 0.96, perTheme: 0.94 };
 const HOLDOUT_FLOORS = { companiesMicro: 0.98, themesMacro: 0.89 };
@@ -64,6 +76,8 @@ const FRESH4_FLOORS = { companiesMicro: 0.98, themesMacro: 0.86 };
 const FRESH5_FLOORS = { companiesMicro: 0.98, themesMacro: 0.9 };
 const FRESH6_FLOORS = { companiesMicro: 0.98, themesMacro: 0.89 };
 const FRESH7_FLOORS = { companiesMicro: 0.98, themesMacro: 0.89 };
+const FRESH8_FLOORS = { companiesMicro: 0.98, themesMacro: 0.9 };
+const FRESH9_FLOORS = { companiesMicro: 0.97, themesMacro: 0.79 };
 
 function checkLabels(items: LabelledItem[]): void {
   const companyIds = new Set(tagger.companies.map((c) => c.id));
@@ -90,7 +104,7 @@ describe('labelled dev set', () => {
   });
 });
 
-/** The sets never tuned on (holdout) or written blind to the tagger (fresh to fresh7): the same two checks. */
+/** The sets never tuned on (holdout) or written blind to the tagger (fresh to fresh9): the same two checks. */
 const unseen: Array<{ name: string; items: LabelledItem[]; size: number; floors: { companiesMicro: number; themesMacro: number }; withBodies?: boolean }> = [
   { name: 'holdout set (written before tuning, never used to tune)', items: holdout, size: 100, floors: HOLDOUT_FLOORS },
   { name: 'fresh set (written without seeing the tagger or the other sets)', items: fresh, size: 150, floors: FRESH_FLOORS },
@@ -100,6 +114,8 @@ const unseen: Array<{ name: string; items: LabelledItem[]; size: number; floors:
   { name: 'fresh set of full articles (written without seeing the tagger or the other sets)', items: fresh5, size: 60, floors: FRESH5_FLOORS, withBodies: true },
   { name: 'fresh set with the noise around real items (written without seeing the tagger or the other sets)', items: fresh6, size: 100, floors: FRESH6_FLOORS },
   { name: 'fresh set on AI policy and rivalry outside the US-China axis (written without seeing the tagger or the other sets)', items: fresh7, size: 80, floors: FRESH7_FLOORS },
+  { name: 'fresh set of items from every kind of outlet, with their feed noise (written without seeing the tagger or the other sets)', items: fresh8, size: 120, floors: FRESH8_FLOORS },
+  { name: 'fresh set on theme boundaries (written without seeing the tagger or the other sets)', items: fresh9, size: 100, floors: FRESH9_FLOORS },
 ];
 
 for (const set of unseen) {

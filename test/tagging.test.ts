@@ -8,6 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createTagger, loadTaxonomy, parseTaxonomy, runTagCommand, taxonomyHash } from '../src/tagging/index.js';
 import type { Tag, TagInput } from '../src/tagging/index.js';
 import { isAppError } from '../src/shared/errors.js';
+import { asideTokens } from '../src/tagging/scan.js';
+import { tokenizeText } from '../src/tagging/tokenize.js';
 
 const TAXONOMY_PATH = fileURLToPath(new URL('../taxonomy.yaml', import.meta.url));
 const taxonomy = loadTaxonomy(TAXONOMY_PATH);
@@ -336,6 +338,31 @@ describe('themes', () => {
     expect(themes({ ...story, content: body(40) })).toEqual([]);
     // The same body under a title about money is an investment story.
     expect(themes({ ...story, title: 'OpenAI raises $40 billion at a $300 billion valuation', content: body(40) })).toContain('investment');
+  });
+
+  it('marks an aside from which / whose / who / valued after a comma, dash or bracket to the next one or the sentence end', () => {
+    const marked = (text: string) => {
+      const tokens = tokenizeText(text);
+      const marks = asideTokens(text, tokens);
+      return tokens.filter((_, i) => marks?.[i] === 1).map((t) => t.raw).join(' ');
+    };
+    expect(marked('Anthropic, which raised $13bn last month, says it will hire.')).toBe('which raised 13 bn last month');
+    expect(marked('The lab (whose founders left Google) ships a model — valued at $2bn — today.')).toBe('whose founders left Google valued at 2 bn');
+    expect(marked('It was sued by Getty, who objected. Then it settled.')).toBe('who objected');
+    // A restrictive clause (no comma) is part of the subject; so is a "who" that does not open the clause.
+    expect(marked('Models which run locally are popular, and who knows why.')).toBe('');
+  });
+
+  it('counts money and courts recalled in an aside as background, and product claims in one as news', () => {
+    // A non-restrictive clause (", which…", ", whose…", ", valued at…") recalling funding or a lawsuit.
+    expect(themes({ title: "Cohere's Command A Vision reads invoices and charts", summary: 'The Toronto company, valued at $6.8bn after its August funding round, pitches the model at banks and insurers.' })).toEqual([]);
+    expect(themes({ title: 'Stability AI launches a sound-effects model', summary: "The company, which fought Getty Images over copyright in London's High Court, says it was trained only on licensed sound libraries." })).toEqual([]);
+    expect(themes({ title: 'New York Times signs AI licensing deal with Amazon', summary: 'The paper, which is still suing OpenAI and Microsoft over copyright, will let Amazon use its articles in Alexa answers.' })).not.toContain('regulation');
+    // The same facts as the story's subject.
+    expect(themes({ title: 'Cohere raises $500m', summary: 'The Toronto company is now valued at $6.8bn after its August funding round.' })).toContain('investment');
+    expect(themes({ title: 'Stability AI launches a sound-effects model', summary: "It fought Getty Images over copyright in London's High Court and lost." })).toContain('regulation');
+    // Efficiency and open-source do not discount asides: there they carry the news.
+    expect(themes({ title: 'Mistral launches Le Chat Enterprise', summary: 'Mistral also released Medium 3, which it says performs at or above 90% of Claude Sonnet 3.7 at a significantly lower price.' })).toContain('efficiency');
   });
 
   it('does not take "open" or "regulators" in passing for a theme', () => {

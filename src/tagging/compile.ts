@@ -38,6 +38,8 @@ export interface CompiledTheme {
   threshold: number;
   /** true: the story must be about AI or tech; 'ai': about AI; false: any story. */
   requiresContext: boolean | 'ai';
+  /** How much a signal inside an aside counts (scan.ts asideTokens). */
+  asideWeight: number;
   coSignals: CompiledCoSignal[];
 }
 
@@ -59,6 +61,8 @@ export interface CompiledTaxonomy {
   settings: Settings;
   companies: TaxonomyEntry[];
   themes: CompiledTheme[];
+  /** Some theme counts asides for less: scans mark them. */
+  readsAsides: boolean;
   /** The next three are indexed by phrase id. */
   aliasRoles: ReadonlyArray<readonly CompiledAlias[] | undefined>;
   termRoles: ReadonlyArray<readonly TermRole[] | undefined>;
@@ -134,7 +138,7 @@ export function compileTaxonomy(t: Taxonomy): CompiledTaxonomy {
       coSignals.push({ weight: s.weight, groups: s.all.length });
       s.all.forEach((g, group) => idsOf(g).forEach((id) => (groupRoles[id] ??= []).push({ theme, signal, group })));
     }
-    return { entry: { id: th.id, name: th.name }, threshold: th.threshold, requiresContext: th.requires_context, coSignals };
+    return { entry: { id: th.id, name: th.name }, threshold: th.threshold, requiresContext: th.requires_context, asideWeight: th.aside_weight, coSignals };
   });
 
   const isContext = new Uint8Array(table.phrases.length);
@@ -148,6 +152,7 @@ export function compileTaxonomy(t: Taxonomy): CompiledTaxonomy {
     settings: t.settings,
     companies: t.companies.map((c) => ({ id: c.id, name: c.name })),
     themes,
+    readsAsides: themes.some((th) => th.asideWeight < 1),
     aliasRoles,
     termRoles,
     groupRoles,

@@ -15,6 +15,8 @@ export interface FieldScan {
   hits: Hit[];
   titleCase: boolean;
   weight: number;
+  /** 1 for each token inside an aside (see asideTokens); null when the field has none. */
+  aside: Uint8Array | null;
 }
 
 export const FIELDS: readonly TagField[] = ['title', 'summary', 'content'];
@@ -45,9 +47,35 @@ export function scanStory(c: CompiledTaxonomy, input: TagInput): FieldScan[] {
       hits: c.matcher.scan(tokens, isLowerCase(text, tokens) ? c.caseless : undefined),
       titleCase: isTitleCase(tokens, c.settings.title_case_ratio),
       weight: fieldWeight(c, field, tokens.length),
+      aside: c.readsAsides ? asideTokens(text, tokens) : null,
     });
   }
   return scans;
+}
+
+const ASIDE_STARTS = new Set(['which', 'whose', 'who', 'valued']);
+const ASIDE_OPENS = /[,(—]/;
+const ASIDE_CLOSES = /[,;)—]/;
+
+/**
+ * Asides: a non-restrictive relative clause (", which raised $13bn last month,", ", whose shares…", ", who
+ * sued…") or a ", valued at…" appositive, from its first word to the next comma, dash, bracket or sentence
+ * end. They carry background, so a theme signal inside one counts for less (settings.aside_weight).
+ */
+export function asideTokens(text: string, tokens: Token[]): Uint8Array | null {
+  let marks: Uint8Array | null = null;
+  for (let i = 1; i < tokens.length; i++) {
+    if (!ASIDE_STARTS.has(tokens[i]!.key) || !ASIDE_OPENS.test(text.slice(tokens[i - 1]!.end, tokens[i]!.start))) continue;
+    marks ??= new Uint8Array(tokens.length);
+    marks[i] = 1;
+    for (i++; i < tokens.length; i++) {
+      const t = tokens[i]!;
+      if (t.sentenceStart || ASIDE_CLOSES.test(text.slice(tokens[i - 1]!.end, t.start))) break;
+      marks[i] = 1;
+    }
+    i--; // the closing token may open the next aside
+  }
+  return marks;
 }
 
 /** The text a hit covers, as written ("Nvidia’s" → "Nvidia", "H100s" → "H100s"). */

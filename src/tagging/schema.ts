@@ -67,6 +67,7 @@ export const ThemeSchema = z
     name: z.string().min(1),
     threshold: z.number().positive().default(1),
     requires_context: z.union([z.boolean(), z.literal('ai')]).default(true),
+    aside_weight: z.number().min(0).max(1).default(1),
     signals: z.array(SignalSchema).min(1, 'a theme needs at least one signal'),
   })
   .strict();

@@ -19,6 +19,8 @@ const MAX_REPEATS = 2;
 interface Found {
   scan: FieldScan;
   hit: Hit;
+  /** The field's weight, less inside an aside. */
+  fieldWeight: number;
 }
 interface TermHit extends Found {
   weight: number;
@@ -33,8 +35,10 @@ function collectStates(c: CompiledTaxonomy, scans: FieldScan[]): ThemeState[] {
   const states: ThemeState[] = c.themes.map(() => ({ terms: [], groups: null }));
   for (const scan of scans) {
     for (const hit of scan.hits) {
+      const inAside = scan.aside?.[hit.start] === 1;
+      const weightIn = (theme: number) => (inAside ? scan.weight * c.themes[theme]!.asideWeight : scan.weight);
       const terms = c.termRoles[hit.id];
-      if (terms) for (const r of terms) states[r.theme]!.terms.push({ scan, hit, weight: r.weight });
+      if (terms) for (const r of terms) states[r.theme]!.terms.push({ scan, hit, fieldWeight: weightIn(r.theme), weight: r.weight });
       const groups = c.groupRoles[hit.id];
       if (!groups) continue;
       for (const r of groups) {
@@ -42,7 +46,8 @@ function collectStates(c: CompiledTaxonomy, scans: FieldScan[]): ThemeState[] {
         const table = (st.groups ??= c.themes[r.theme]!.coSignals.map((s) => new Array<Found | undefined>(s.groups)));
         const row = table[r.signal]!;
         const cur = row[r.group];
-        if (!cur || scan.weight > cur.scan.weight) row[r.group] = { scan, hit };
+        const fieldWeight = weightIn(r.theme);
+        if (!cur || fieldWeight > cur.fieldWeight) row[r.group] = { scan, hit, fieldWeight };
       }
     }
   }
@@ -70,15 +75,15 @@ function scoreTheme(theme: CompiledTheme, st: ThemeState): { raw: number; eviden
     const e = byPhrase.get(t.hit.id);
     if (e) {
       e.count += 1;
-      e.best = Math.max(e.best, t.scan.weight);
-    } else byPhrase.set(t.hit.id, { weight: t.weight, best: t.scan.weight, count: 1 });
+      e.best = Math.max(e.best, t.fieldWeight);
+    } else byPhrase.set(t.hit.id, { weight: t.weight, best: t.fieldWeight, count: 1 });
     if (t.weight > 0) evidence.push(t);
   }
   for (const e of byPhrase.values()) raw += e.weight * e.best * (1 + REPEAT_BONUS * Math.min(e.count - 1, MAX_REPEATS));
   st.groups?.forEach((row, i) => {
     const signal = theme.coSignals[i]!;
     let weakest = Infinity;
-    for (let g = 0; g < signal.groups; g++) weakest = Math.min(weakest, row[g]?.scan.weight ?? -Infinity);
+    for (let g = 0; g < signal.groups; g++) weakest = Math.min(weakest, row[g]?.fieldWeight ?? -Infinity);
     if (weakest <= 0) return;
     raw += signal.weight * weakest;
     if (signal.weight > 0) for (const f of row) if (f) evidence.push(f);
