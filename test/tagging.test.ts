@@ -171,6 +171,20 @@ describe('false friends: the company sense is tagged, the look-alike is not', ()
   });
 });
 
+describe('names that are numbers or metrics', () => {
+  it('reads a GeForce card by its number beside GPU words, and nothing else by a number', () => {
+    expect(companies('Show HN: I run 70B models on two used 3090s for $1,400')).toEqual(['nvidia']);
+    expect(companies('anyone running glm-4.5-air on 64gb ram + a 4070?')).toEqual(expect.arrayContaining(['nvidia', 'zhipu']));
+    expect(companies('Flight 4090 from Denver was delayed by two hours')).toEqual([]);
+  });
+
+  it('does not read perplexity the language-model metric as the company', () => {
+    expect(companies({ title: 'Perplexity Is Not Enough: Evaluating Long-Context Language Models', summary: 'We show that perplexity on long documents is a poor proxy.' })).toEqual([]);
+    expect(companies('Perplexity-based detectors misfire on non-native English writing')).toEqual([]);
+    expect(companies('Perplexity raises $200m at a $20bn valuation')).toEqual(['perplexity']);
+  });
+});
+
 describe('spelling variants', () => {
   it.each([
     ["OpenAI's new model", 'openai'],
@@ -216,6 +230,14 @@ describe('text without capitals', () => {
     expect(companies('oracle up 36% in a day. larry ellison briefly the richest person alive')).toEqual(['oracle']);
     expect(companies('the only apple pie recipe you need this autumn')).toEqual([]);
     expect(companies('a long walk through the amazon with a guide and a canoe')).toEqual([]);
+  });
+
+  it('needs no context for a camel-case brand or a name with its version number, nor for a confirm phrase', () => {
+    expect(companies('took me three reads to grok the new variant of deepmind\'s mixture-of-depths')).toEqual(['google']);
+    expect(companies('llama 4 scout is kinda mid tbh')).toEqual(['meta']); // "llama 4" confirms as "Llama 4" does
+    expect(companies('tried it for rag and it is worse than gemma 3 27b for me')).toEqual(['google']);
+    expect(companies('the meta is broken in valorant and the devs wait too long to patch')).toEqual([]);
+    expect(companies('a llama farm in the andes')).toEqual([]);
   });
 
   it('keeps case rules when the text has capitals anywhere', () => {
@@ -363,6 +385,11 @@ describe('themes', () => {
     expect(themes({ title: 'Stability AI launches a sound-effects model', summary: "It fought Getty Images over copyright in London's High Court and lost." })).toContain('regulation');
     // Efficiency and open-source do not discount asides: there they carry the news.
     expect(themes({ title: 'Mistral launches Le Chat Enterprise', summary: 'Mistral also released Medium 3, which it says performs at or above 90% of Claude Sonnet 3.7 at a significantly lower price.' })).toContain('efficiency');
+  });
+
+  it('reads compute savings in research words, and distillation as copying as no saving', () => {
+    expect(themes({ title: 'Mixture-of-depths lets tokens skip layers', summary: 'The method uses about 40% fewer FLOPs per forward pass at the same loss on 1.3B-parameter language models.' })).toContain('efficiency');
+    expect(themes({ title: 'OpenAI says DeepSeek may have used distillation to copy its models' })).not.toContain('efficiency');
   });
 
   it('does not take "open" or "regulators" in passing for a theme', () => {

@@ -145,10 +145,15 @@ function companyTags(c: CompiledTaxonomy, occurrences: Occurrence[]): Tag[] {
 
 /**
  * What an occurrence needs to be accepted. A one-word name read in a text without capitals ("apple",
- * "meta", "amazon") needs what an ambiguous alias needs: context, or the company named another way.
+ * "meta", "amazon") needs what an ambiguous alias needs: context, or the company named another way;
+ * unless it cannot be a plain word: a brand written in camel case ("deepmind", "openai") or a name
+ * followed by its version number ("llama 4", "gemma 3").
  */
-function requirement(o: Occurrence): CompiledAlias['requires'] {
-  return o.hit.relaxed && o.alias.requires === 'none' && o.hit.start === o.hit.end ? 'context' : o.alias.requires;
+function requirement(c: CompiledTaxonomy, o: Occurrence): CompiledAlias['requires'] {
+  if (!o.hit.relaxed || o.alias.requires !== 'none' || o.hit.start !== o.hit.end) return o.alias.requires;
+  if (c.camelCase[o.hit.id] === 1) return 'none';
+  const next = o.scan.tokens[o.hit.end + 1];
+  return next?.isNum && (next.gap === 'plain' || next.gap === 'attached') ? 'none' : 'context';
 }
 
 export function findCompanies(c: CompiledTaxonomy, scans: FieldScan[]): CompanyResult {
@@ -169,7 +174,7 @@ export function findCompanies(c: CompiledTaxonomy, scans: FieldScan[]): CompanyR
   const pending: Occurrence[] = [];
   for (const o of occurrences) {
     if (isVetoed(c, o, scans)) continue;
-    const requires = requirement(o);
+    const requires = requirement(c, o);
     if (requires === 'none') o.how = 'strong';
     else if (nearHit(o, o.alias.confirm)) o.how = 'confirmed';
     else pending.push(o);
@@ -178,7 +183,7 @@ export function findCompanies(c: CompiledTaxonomy, scans: FieldScan[]): CompanyR
   for (const o of occurrences) if (o.how !== undefined) strong.add(o.alias.company);
   for (const o of pending) {
     if (strong.has(o.alias.company)) o.how = 'supported';
-    else if (requirement(o) === 'context' && contextCount(c, o, scans, strong) >= c.settings.context_min) o.how = 'context';
+    else if (requirement(c, o) === 'context' && contextCount(c, o, scans, strong) >= c.settings.context_min) o.how = 'context';
   }
   const tags = companyTags(c, occurrences);
   const aiCompanies = new Set<number>();

@@ -72,6 +72,8 @@ export interface CompiledTaxonomy {
   isAiContext: Uint8Array;
   /** Phrases whose case rules a text without capitals waives: company aliases and context words. */
   caseless: Uint8Array;
+  /** Alias phrases written in camel case ("DeepMind", "OpenAI", "iPhone"): brand names, never plain words. */
+  camelCase: Uint8Array;
   notNames: ReadonlySet<string>;
 }
 
@@ -98,6 +100,7 @@ export function compileTaxonomy(t: Taxonomy): CompiledTaxonomy {
   const table = createPhraseTable();
   const idsOf = (list: readonly string[]): Set<number> => new Set(list.map((p) => table.intern(p, 'cap', true)));
   const aliasRoles: CompiledAlias[][] = [];
+  const camelCaseIds: number[] = [];
 
   t.companies.forEach((company, ci) => {
     for (const alias of company.aliases) {
@@ -116,6 +119,7 @@ export function compileTaxonomy(t: Taxonomy): CompiledTaxonomy {
       for (const term of alias.terms) {
         const id = table.intern(term, alias.case, alias.plural);
         (aliasRoles[id] ??= []).push(compiled);
+        if (/\p{Ll}\p{Lu}/u.test(term)) camelCaseIds.push(id);
       }
     }
   });
@@ -147,6 +151,10 @@ export function compileTaxonomy(t: Taxonomy): CompiledTaxonomy {
   aiContextIds.forEach((id) => (isAiContext[id] = 1));
   const caseless = isContext.slice();
   aliasRoles.forEach((roles, id) => roles && (caseless[id] = 1));
+  // The phrases that confirm or veto an alias too: "gemma 3" confirms gemma as "Gemma 3" does.
+  for (const roles of aliasRoles) for (const a of roles ?? []) for (const id of [...a.confirm, ...a.veto]) caseless[id] = 1;
+  const camelCase = new Uint8Array(table.phrases.length);
+  camelCaseIds.forEach((id) => (camelCase[id] = 1));
   return {
     matcher: compileMatcher(table.phrases),
     settings: t.settings,
@@ -159,6 +167,7 @@ export function compileTaxonomy(t: Taxonomy): CompiledTaxonomy {
     isContext,
     isAiContext,
     caseless,
+    camelCase,
     notNames: new Set(t.settings.not_names.map(foldKey)),
   };
 }
