@@ -392,6 +392,12 @@ describe('themes', () => {
     expect(themes({ title: 'OpenAI says DeepSeek may have used distillation to copy its models' })).not.toContain('efficiency');
   });
 
+  it('reads gigawatt campuses and trillions as money, and onshoring chips as a contest between nations', () => {
+    expect(themes({ title: "G42, OpenAI unveil 1GW 'Stargate UAE' AI campus in Abu Dhabi" })).toContain('investment');
+    expect(themes({ title: "SoftBank's Son pitches $1tn Arizona AI hub" })).toContain('investment');
+    expect(themes({ title: 'TSMC starts making Nvidia Blackwell wafers in Arizona as US pushes to onshore AI chip supply' })).toContain('geopolitics');
+  });
+
   it('does not take "open" or "regulators" in passing for a theme', () => {
     expect(themes({ title: 'OpenAI opens its first office in India', summary: 'India is its second-largest market.' })).toEqual([]);
     expect(themes({ title: 'Zhipu AI starts IPO process', summary: 'The filing is with the securities regulator.' })).toEqual(['investment']);
