@@ -35,10 +35,14 @@ function collectStates(c: CompiledTaxonomy, scans: FieldScan[]): ThemeState[] {
   const states: ThemeState[] = c.themes.map(() => ({ terms: [], groups: null }));
   for (const scan of scans) {
     for (const hit of scan.hits) {
-      const inAside = scan.aside?.[hit.start] === 1;
-      const weightIn = (theme: number) => (inAside ? scan.weight * c.themes[theme]!.asideWeight : scan.weight);
+      const inAside = scan.aside !== null && scan.aside[hit.start] === 1;
       const terms = c.termRoles[hit.id];
-      if (terms) for (const r of terms) states[r.theme]!.terms.push({ scan, hit, fieldWeight: weightIn(r.theme), weight: r.weight });
+      if (terms) {
+        for (const r of terms) {
+          const fieldWeight = inAside ? scan.weight * c.themes[r.theme]!.asideWeight : scan.weight;
+          states[r.theme]!.terms.push({ scan, hit, fieldWeight, weight: r.weight });
+        }
+      }
       const groups = c.groupRoles[hit.id];
       if (!groups) continue;
       for (const r of groups) {
@@ -46,7 +50,7 @@ function collectStates(c: CompiledTaxonomy, scans: FieldScan[]): ThemeState[] {
         const table = (st.groups ??= c.themes[r.theme]!.coSignals.map((s) => new Array<Found | undefined>(s.groups)));
         const row = table[r.signal]!;
         const cur = row[r.group];
-        const fieldWeight = weightIn(r.theme);
+        const fieldWeight = inAside ? scan.weight * c.themes[r.theme]!.asideWeight : scan.weight;
         if (!cur || fieldWeight > cur.fieldWeight) row[r.group] = { scan, hit, fieldWeight };
       }
     }
