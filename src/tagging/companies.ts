@@ -171,19 +171,19 @@ export function findCompanies(c: CompiledTaxonomy, scans: FieldScan[]): CompanyR
   }
   const occurrences = findOccurrences(c, scans);
   if (occurrences.length === 0) return { tags: [], storyContext: contextWords, aiContext: aiWords };
-  const pending: Occurrence[] = [];
+  const pending: Array<{ o: Occurrence; requires: CompiledAlias['requires'] }> = [];
   for (const o of occurrences) {
     if (isVetoed(c, o, scans)) continue;
     const requires = requirement(c, o);
     if (requires === 'none') o.how = 'strong';
     else if (nearHit(o, o.alias.confirm)) o.how = 'confirmed';
-    else pending.push(o);
+    else pending.push({ o, requires });
   }
   const strong = new Set<number>();
   for (const o of occurrences) if (o.how !== undefined) strong.add(o.alias.company);
-  for (const o of pending) {
+  for (const { o, requires } of pending) {
     if (strong.has(o.alias.company)) o.how = 'supported';
-    else if (requirement(c, o) === 'context' && contextCount(c, o, scans, strong) >= c.settings.context_min) o.how = 'context';
+    else if (requires === 'context' && contextCount(c, o, scans, strong) >= c.settings.context_min) o.how = 'context';
   }
   const tags = companyTags(c, occurrences);
   const aiCompanies = new Set<number>();

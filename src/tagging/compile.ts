@@ -70,7 +70,7 @@ export interface CompiledTaxonomy {
   isContext: Uint8Array;
   /** Context words that show the story is about AI in particular (they count as context too). */
   isAiContext: Uint8Array;
-  /** Phrases whose case rules a text without capitals waives: company aliases and context words. */
+  /** Phrases whose case rules a text without capitals waives: aliases, their confirm and veto phrases, context words. */
   caseless: Uint8Array;
   /** Alias phrases written in camel case ("DeepMind", "OpenAI", "iPhone"): brand names, never plain words. */
   camelCase: Uint8Array;
@@ -101,6 +101,8 @@ export function compileTaxonomy(t: Taxonomy): CompiledTaxonomy {
   const idsOf = (list: readonly string[]): Set<number> => new Set(list.map((p) => table.intern(p, 'cap', true)));
   const aliasRoles: CompiledAlias[][] = [];
   const camelCaseIds: number[] = [];
+  /** Confirm and veto phrases: read without case, like the aliases, in a text without capitals. */
+  const aliasEvidenceIds: number[] = [];
 
   t.companies.forEach((company, ci) => {
     for (const alias of company.aliases) {
@@ -116,6 +118,7 @@ export function compileTaxonomy(t: Taxonomy): CompiledTaxonomy {
         ai: alias.ai || company.ai,
         window: alias.window ?? t.settings.window,
       };
+      aliasEvidenceIds.push(...compiled.confirm, ...compiled.veto);
       for (const term of alias.terms) {
         const id = table.intern(term, alias.case, alias.plural);
         (aliasRoles[id] ??= []).push(compiled);
@@ -151,8 +154,7 @@ export function compileTaxonomy(t: Taxonomy): CompiledTaxonomy {
   aiContextIds.forEach((id) => (isAiContext[id] = 1));
   const caseless = isContext.slice();
   aliasRoles.forEach((roles, id) => roles && (caseless[id] = 1));
-  // The phrases that confirm or veto an alias too: "gemma 3" confirms gemma as "Gemma 3" does.
-  for (const roles of aliasRoles) for (const a of roles ?? []) for (const id of [...a.confirm, ...a.veto]) caseless[id] = 1;
+  aliasEvidenceIds.forEach((id) => (caseless[id] = 1)); // "gemma 3" confirms gemma as "Gemma 3" does
   const camelCase = new Uint8Array(table.phrases.length);
   camelCaseIds.forEach((id) => (camelCase[id] = 1));
   return {
