@@ -20,6 +20,7 @@ const fresh8 = parseLabelledLines(readFileSync(fixture('fresh8.jsonl'), 'utf8'))
 const fresh9 = parseLabelledLines(readFileSync(fixture('fresh9.jsonl'), 'utf8'));
 const fresh10 = parseLabelledLines(readFileSync(fixture('fresh10.jsonl'), 'utf8'));
 const fresh11 = parseLabelledLines(readFileSync(fixture('fresh11.jsonl'), 'utf8'));
+const fresh12 = parseLabelledLines(readFileSync(fixture('fresh12.jsonl'), 'utf8'));
 
 /*
  * Floors are the scores reached when this file was written, minus a small margin, so a change to the
@@ -76,7 +77,12 @@ const fresh11 = parseLabelledLines(readFileSync(fixture('fresh11.jsonl'), 'utf8'
  * capitals needs no context, and confirm and veto phrases are read without case there too; GeForce cards by
  * number beside GPU words; perplexity the metric; fewer FLOPs, sparse attention, KV-cache and quantization
  * formats, distillation (weakly). fresh10 0.991 / 0.867, fresh11 0.965 / 0.874, no other set changed.
- * Then gigawatts and "$1tn" as money, onshoring as geopolitics: fresh11 0.888, no other set changed.)
+ * Then gigawatts and "$1tn" as money, onshoring as geopolitics: fresh11 0.888, no other set changed.
+ * The 150-story fresh12 set, written the same way after all of the above, is a faithful sample of a week
+ * from the default feeds, with no traps asked for: first scored at companies micro-F1 0.996, themes macro-F1
+ * 0.903 (the tagger as it was before fresh8 scores it 0.996 / 0.893). "to buy" alone now weighs 1.0 for
+ * investment ("agentic checkout to buy when the price is right"): fresh2 0.927 -> 0.930, fresh3 0.951 ->
+ * 0.954, fresh11 0.888 -> 0.891, fresh12 unchanged, no set lower.)
  */
 const DEV_FLOORS = { companiesMicro: 0.99, companiesMacro: 0.99, themesMicro: 0.96, themesMacro: 0.96, perTheme: 0.94 };
 const HOLDOUT_FLOORS = { companiesMicro: 0.98, themesMacro: 0.89 };
@@ -91,6 +97,7 @@ const FRESH8_FLOORS = { companiesMicro: 0.98, themesMacro: 0.9 };
 const FRESH9_FLOORS = { companiesMicro: 0.97, themesMacro: 0.79 };
 const FRESH10_FLOORS = { companiesMicro: 0.97, themesMacro: 0.83 };
 const FRESH11_FLOORS = { companiesMicro: 0.94, themesMacro: 0.84 };
+const FRESH12_FLOORS = { companiesMicro: 0.98, themesMacro: 0.88 };
 
 function checkLabels(items: LabelledItem[]): void {
   const companyIds = new Set(tagger.companies.map((c) => c.id));
@@ -117,7 +124,7 @@ describe('labelled dev set', () => {
   });
 });
 
-/** The sets never tuned on (holdout) or written blind to the tagger (fresh to fresh11): the same two checks. */
+/** The sets never tuned on (holdout) or written blind to the tagger (fresh to fresh12): the same two checks. */
 const unseen: Array<{ name: string; items: LabelledItem[]; size: number; floors: { companiesMicro: number; themesMacro: number }; withBodies?: boolean }> = [
   { name: 'holdout set (written before tuning, never used to tune)', items: holdout, size: 100, floors: HOLDOUT_FLOORS },
   { name: 'fresh set (written without seeing the tagger or the other sets)', items: fresh, size: 150, floors: FRESH_FLOORS },
@@ -131,6 +138,7 @@ const unseen: Array<{ name: string; items: LabelledItem[]; size: number; floors:
   { name: 'fresh set on theme boundaries (written without seeing the tagger or the other sets)', items: fresh9, size: 100, floors: FRESH9_FLOORS },
   { name: 'fresh set from research and technical feeds (written without seeing the tagger or the other sets)', items: fresh10, size: 100, floors: FRESH10_FLOORS },
   { name: 'fresh set from aggregators, Reddit, podcasts and social posts (written without seeing the tagger or the other sets)', items: fresh11, size: 120, floors: FRESH11_FLOORS },
+  { name: 'fresh set sampling a week of the default feeds (written without seeing the tagger or the other sets)', items: fresh12, size: 150, floors: FRESH12_FLOORS },
 ];
 
 for (const set of unseen) {
