@@ -93,6 +93,7 @@ describe('false friends: the company sense is tagged, the look-alike is not', ()
     ['amazon', 'AI helps rangers spot illegal mining in the Amazon basin', false],
     ['moonshot', "Moonshot AI's Kimi K2 tops open-source leaderboards", true],
     ['moonshot', 'Kimi gets a reasoning upgrade for its AI chatbot', true],
+    ['moonshot', 'Kimi Chat passes 10 million users', true],
     ['moonshot', 'Kimi Räikkönen returns to the paddock as team adviser', false],
     ['moonshot', 'Kimi Antonelli wins in Brazil after an AI strategy call', false],
     ['microsoft', 'Microsoft brings Copilot to the Windows 11 taskbar', true],
