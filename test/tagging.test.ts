@@ -393,6 +393,12 @@ describe('themes', () => {
     expect(themes({ title: 'OpenAI says DeepSeek may have used distillation to copy its models' })).not.toContain('efficiency');
   });
 
+  it('reads an offer with a price as a deal, and a training bill as efficiency', () => {
+    expect(themes({ title: 'Perplexity makes $34.5 billion offer for Google Chrome' })).toContain('investment');
+    expect(themes({ title: "Moonshot's Kimi K2 Thinking costs $4.6 million to train" })).toContain('efficiency');
+    expect(themes({ title: 'OpenAI offers ChatGPT Enterprise to federal agencies for $1' })).not.toContain('investment');
+  });
+
   it('reads gigawatt campuses and trillions as money, and onshoring chips as a contest between nations', () => {
     expect(themes({ title: "G42, OpenAI unveil 1GW 'Stargate UAE' AI campus in Abu Dhabi" })).toContain('investment');
     expect(themes({ title: "SoftBank's Son pitches $1tn Arizona AI hub" })).toContain('investment');
