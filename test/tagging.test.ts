@@ -403,6 +403,9 @@ describe('themes', () => {
     expect(themes({ title: "G42, OpenAI unveil 1GW 'Stargate UAE' AI campus in Abu Dhabi" })).toContain('investment');
     expect(themes({ title: "SoftBank's Son pitches $1tn Arizona AI hub" })).toContain('investment');
     expect(themes({ title: 'TSMC starts making Nvidia Blackwell wafers in Arizona as US pushes to onshore AI chip supply' })).toContain('geopolitics');
+    expect(themes({ title: 'Netherlands seizes control of Chinese-owned chipmaker Nexperia' })).toContain('geopolitics');
+    expect(themes({ title: 'Malaysia requires permits for exports of US AI chips' })).toContain('geopolitics');
+    expect(themes({ title: "Nvidia's chip exports to the Middle East jumped 40% last year" })).not.toContain('geopolitics');
   });
 
   it('does not take "open" or "regulators" in passing for a theme', () => {
