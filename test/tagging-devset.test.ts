@@ -84,7 +84,8 @@ const fresh12 = parseLabelledLines(readFileSync(fixture('fresh12.jsonl'), 'utf8'
  * investment ("agentic checkout to buy when the price is right"): fresh2 0.927 -> 0.930, fresh3 0.951 ->
  * 0.954, fresh11 0.888 -> 0.891, fresh12 unchanged, no set lower. Then a priced offer as a deal and
  * "million to train" as a training bill: fresh11 0.899, no other set changed. Then Chinese-owned companies and
- * chip exports under a government's permit as geopolitics: fresh11 0.906, no other set changed.)
+ * chip exports under a government's permit as geopolitics: fresh11 0.906, no other set changed. Models
+ * counted in millions of parameters as small models: fresh10 0.870, no other set changed.)
  */
 const DEV_FLOORS = { companiesMicro: 0.99, companiesMacro: 0.99, themesMicro: 0.96, themesMacro: 0.96, perTheme: 0.94 };
 const HOLDOUT_FLOORS = { companiesMicro: 0.98, themesMacro: 0.89 };

@@ -393,6 +393,10 @@ describe('themes', () => {
     expect(themes({ title: 'OpenAI says DeepSeek may have used distillation to copy its models' })).not.toContain('efficiency');
   });
 
+  it('reads models counted in millions of parameters as small models', () => {
+    expect(themes({ title: "Hugging Face's SmolVLM2 brings video understanding to phones", summary: 'The 256M and 500M parameter models can run on a smartphone.' })).toContain('efficiency');
+  });
+
   it('reads an offer with a price as a deal, and a training bill as efficiency', () => {
     expect(themes({ title: 'Perplexity makes $34.5 billion offer for Google Chrome' })).toContain('investment');
     expect(themes({ title: "Moonshot's Kimi K2 Thinking costs $4.6 million to train" })).toContain('efficiency');
