@@ -99,7 +99,7 @@ CREATE INDEX story_tags_timeline ON story_tags (kind, tag_id, story_id);
 
 -- Full-text search over title and summary. External content: the text lives once, in stories; the
 -- rowid is the story id, so ORDER BY rowid DESC is newest first. Porter stemming so that "efficient"
--- finds "efficiency"; prefix indexes make "deeps*" cheap.
+-- finds "efficiency". (0004 rebuilds it without the prefix indexes below.)
 CREATE VIRTUAL TABLE stories_fts USING fts5 (
   title,
   summary,

@@ -6,7 +6,7 @@ import { isAppError } from '../src/shared/errors.js';
 
 // The same FTS5 definition as migrations/0001_init.sql, over a few known rows.
 const db = new Database(':memory:');
-db.exec(`CREATE VIRTUAL TABLE stories_fts USING fts5 (title, summary, tokenize = 'porter unicode61 remove_diacritics 2', prefix = '2 3')`);
+db.exec(`CREATE VIRTUAL TABLE stories_fts USING fts5 (title, summary, tokenize = 'porter unicode61 remove_diacritics 2')`);
 const rows: Array<[number, string, string]> = [
   [1, 'DeepSeek releases R1', 'An open-source reasoning model at a fraction of the cost'],
   [2, 'OpenAI prices fall', 'Cheaper tokens for GPT-4o: efficiency gains'],
