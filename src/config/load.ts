@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import cron from 'node-cron';
-import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { AppError } from '../shared/errors.js';
+import { parseYaml } from '../shared/yaml.js';
 import { EnvSchema, FeedsFileSchema, type FeedEntry, type FeedKind } from './schema.js';
 
 export interface Config {
@@ -97,7 +97,7 @@ export function loadFeedsFile(file: string): FeedEntry[] {
   }
   let doc: unknown;
   try {
-    doc = parseYaml(text);
+    doc = parseYaml(text, file);
   } catch (err) {
     throw new AppError('CONFIG_INVALID', `${file} is not valid YAML: ${(err as Error).message}`, { cause: err });
   }

@@ -4,8 +4,8 @@
  * e.g. `taxonomy.yaml: companies[3] (openai).aliases[2].veto[0]: "{nmu}" uses unknown placeholder`.
  */
 import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
 import { AppError } from '../shared/errors.js';
+import { parseYaml } from '../shared/yaml.js';
 import { parsePhrase } from './phrase.js';
 import { TaxonomySchema } from './schema.js';
 import type { Taxonomy } from './schema.js';
@@ -89,14 +89,9 @@ export function readTaxonomyFile(path: string): string {
 
 /** Parses and validates the text of a taxonomy file; `path` names it in error messages. */
 export function parseTaxonomyText(text: string, path: string): Taxonomy {
-  const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    throw new AppError('TAXONOMY_INVALID', `${path}: the file is not valid YAML: ${e.message.split('\n')[0]}`, { cause: e });
-  }
   let raw: unknown;
   try {
-    raw = doc.toJS();
+    raw = parseYaml(text, path);
   } catch (err) {
     throw new AppError('TAXONOMY_INVALID', `${path}: the file is not valid YAML: ${(err as Error).message}`, { cause: err });
   }
