@@ -363,6 +363,15 @@ describe('themes', () => {
     expect(themes({ ...story, title: 'OpenAI raises $40 billion at a $300 billion valuation', content: body(40) })).toContain('investment');
   });
 
+  it('tokenizes words and numbers, and reads the gap before each token', () => {
+    const read = (text: string) => tokenizeText(text).map((t) => `${t.sentenceStart ? '|' : ''}${t.gap}:${t.key}${t.isMoney ? '$' : ''}${t.isPct ? '%' : ''}`);
+    expect(read('OpenAI’s GPT4o, Llama 3.1 and Z.ai')).toEqual(['|start:openai', 'plain:s', 'plain:gpt', 'attached:4', 'attached:o', 'broken:llama', 'plain:3.1', 'plain:and', 'plain:z', 'dot:ai']);
+    expect(read('Räikkönen raises $1,000 (up 5 %)')).toEqual(['|start:raikkonen', 'plain:raises', 'plain:1,000$', 'broken:up', 'plain:5%']);
+    // A sentence ends at . ! ? : ; before any whitespace (an em space too, though that gap is not plain), or at a line break.
+    expect(read('U.S. rules.\u2003Next\nline; then: 2.5 x!y')).toEqual(['|start:u', 'dot:s', '|dot:rules', '|broken:next', '|plain:line', '|broken:then', '|broken:2.5', 'plain:x', 'broken:y']);
+    expect(read('e.g. done')).toEqual(['|start:e', 'dot:g', '|dot:done']);
+  });
+
   it('marks an aside from which / whose / who / valued after a comma, dash or bracket to the next one or the sentence end', () => {
     const marked = (text: string) => {
       const tokens = tokenizeText(text);

@@ -29,14 +29,28 @@ export interface Token {
 const LETTER_RE = /[\p{L}\p{M}]/u;
 const DIGIT_RE = /\p{Nd}/u;
 const CURRENCY = new Set(['$', '€', '£', '¥', '₹', '₩']);
-const PLAIN_GAP = new Set([...' \t\u00a0/\'’‘`·_+&$€£¥₹₩%-‐‑‒–—―−']);
-const SENTENCE_END = new Set(['.', '!', '?', ':', ';']);
 const NON_ASCII_RE = /[^\x00-\x7f]/;
 const MARKS_RE = /\p{M}/gu;
 
 const OTHER = 0;
 const LETTER = 1;
 const DIGIT = 2;
+
+/** Per character code (below 0x2213), what it is between two tokens. */
+const PLAIN = 1; // spaces, hyphens, dashes, apostrophes, slashes, currency, %, & and +
+const SPACE = 2; // ' ', tab, CR, LF, no-break space
+const SENTENCE_END = 4; // . ! ? : ;
+const GAP_CLASS = new Uint8Array(0x2213);
+for (const ch of ' \t\u00a0/\'’‘`·_+&$€£¥₹₩%-‐‑‒–—―−') GAP_CLASS[ch.charCodeAt(0)]! |= PLAIN;
+for (const ch of ' \t\n\r\u00a0') GAP_CLASS[ch.charCodeAt(0)]! |= SPACE;
+for (const ch of '.!?:;') GAP_CLASS[ch.charCodeAt(0)]! |= SENTENCE_END;
+
+/** What `/\s/` matches, by character code. */
+function isWhitespace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
 
 /** Lower-case and strip diacritics, the same way for text and for taxonomy phrases. */
 export function foldKey(s: string): string {
@@ -61,24 +75,28 @@ function charWidth(text: string, i: number): number {
   return c >= 0xd800 && c <= 0xdbff ? 2 : 1;
 }
 
-/** Classifies the characters between two tokens, and whether they end a sentence. */
-function classifyGap(text: string, from: number, to: number): { gap: Gap; sentenceEnd: boolean } {
-  if (from === to) return { gap: 'attached', sentenceEnd: false };
+const GAPS: readonly Gap[] = ['attached', 'plain', 'dot', 'broken'];
+/** classifyGap's answer: an index into GAPS, plus SENTENCE_BREAK when the characters end a sentence. */
+const SENTENCE_BREAK = 4;
+
+/** Classifies the characters between two tokens, and whether they end a sentence (no allocation: it runs for every token). */
+function classifyGap(text: string, from: number, to: number): number {
+  if (from === to) return 0;
   let plain = true;
   let dotsOnly = true;
   let hasDot = false;
   let sentenceEnd = false;
   for (let i = from; i < to; i++) {
-    const ch = text.charAt(i);
-    if (ch === '\n' || ch === '\r') sentenceEnd = true;
-    else if (SENTENCE_END.has(ch) && i + 1 < to && /\s/.test(text.charAt(i + 1))) sentenceEnd = true;
-    const isSpace = ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r' || ch === '\u00a0';
-    if (!PLAIN_GAP.has(ch) && !isSpace) plain = false;
-    if (ch === '.') hasDot = true;
-    else if (!isSpace && !PLAIN_GAP.has(ch)) dotsOnly = false;
+    const c = text.charCodeAt(i);
+    const k = c < 0x2213 ? GAP_CLASS[c]! : 0;
+    if (c === 10 || c === 13) sentenceEnd = true;
+    else if ((k & SENTENCE_END) !== 0 && i + 1 < to && isWhitespace(text.charCodeAt(i + 1))) sentenceEnd = true;
+    if ((k & (PLAIN | SPACE)) === 0) plain = false;
+    if (c === 46) hasDot = true;
+    else if ((k & (PLAIN | SPACE)) === 0) dotsOnly = false;
   }
-  if (plain) return { gap: 'plain', sentenceEnd };
-  return { gap: dotsOnly && hasDot ? 'dot' : 'broken', sentenceEnd };
+  const gap = plain ? 1 : dotsOnly && hasDot ? 2 : 3;
+  return sentenceEnd ? gap | SENTENCE_BREAK : gap;
 }
 
 /** End of a number starting at i: digits, with single . or , between digit groups ("2.5", "1,000"). */
@@ -92,10 +110,24 @@ function numberEnd(text: string, i: number): number {
   }
 }
 
+/** Set by letterEnd: the word has a capital or a non-ASCII letter, so its key is not the word as written. */
+let wordNeedsFolding = false;
+
+/** End of a word starting at i (see wordNeedsFolding). */
 function letterEnd(text: string, i: number): number {
   let j = i;
-  while (j < text.length && classAt(text, j) === LETTER) j += charWidth(text, j);
-  return j;
+  wordNeedsFolding = false;
+  for (;;) {
+    const c = j < text.length ? text.charCodeAt(j) : 0;
+    if (c >= 97 && c <= 122) j += 1;
+    else if (c >= 65 && c <= 90) {
+      wordNeedsFolding = true;
+      j += 1;
+    } else if (c >= 128 && classAt(text, j) === LETTER) {
+      wordNeedsFolding = true;
+      j += charWidth(text, j);
+    } else return j;
+  }
 }
 
 export function tokenizeText(text: string): Token[] {
@@ -109,17 +141,28 @@ export function tokenizeText(text: string): Token[] {
       continue;
     }
     const start = i;
-    const end = cls === DIGIT ? numberEnd(text, i) : letterEnd(text, i);
-    const raw = text.slice(start, end);
-    const between = prevEnd < 0 ? { gap: 'start' as Gap, sentenceEnd: true } : classifyGap(text, prevEnd, start);
     const isNum = cls === DIGIT;
+    const end = isNum ? numberEnd(text, i) : letterEnd(text, i);
+    const folded = !isNum && wordNeedsFolding;
+    const raw = text.slice(start, end);
+    const between = prevEnd < 0 ? SENTENCE_BREAK : classifyGap(text, prevEnd, start);
     let isMoney = false;
     let isPct = false;
     if (isNum) {
       isMoney = start > 0 && CURRENCY.has(text.charAt(start - 1));
       isPct = text.charAt(end) === '%' || (text.charAt(end) === ' ' && text.charAt(end + 1) === '%');
     }
-    tokens.push({ raw, key: isNum ? raw : foldKey(raw), start, end, gap: between.gap, isNum, isMoney, isPct, sentenceStart: between.sentenceEnd });
+    tokens.push({
+      raw,
+      key: folded ? foldKey(raw) : raw, // lower-case ASCII letters and digits are their own key
+      start,
+      end,
+      gap: prevEnd < 0 ? 'start' : GAPS[between & 3]!,
+      isNum,
+      isMoney,
+      isPct,
+      sentenceStart: (between & SENTENCE_BREAK) !== 0,
+    });
     prevEnd = end;
     i = end;
   }
