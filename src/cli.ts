@@ -35,25 +35,28 @@ Configuration comes from environment variables (DATABASE_PATH, FEEDS_FILE, PORT,
 type Command = (args: string[]) => Promise<number>;
 
 /**
- * The commands that parse feeds start their parse workers before anything else, with the default count
- * (INGEST_WORKERS unset): each worker loads its modules while this thread reads the configuration and
- * the taxonomy. The feed processor adopts them; if start-up fails, they end with the process.
+ * The commands that parse feeds start their parse workers before anything else, with the command's
+ * default count (INGEST_WORKERS and INGEST_WRITER unset): each worker loads its modules while this thread
+ * reads the configuration and the taxonomy. The feed processor adopts them; if start-up fails, they end
+ * with the process.
  */
-async function prestartParseWorkers(): Promise<void> {
-  if ((process.env.INGEST_WORKERS ?? '').trim() === '') (await import('./ingest/processor.js')).prestartWorkers();
+async function prestartParseWorkers(writesOnMainThread: boolean): Promise<void> {
+  if ((process.env.INGEST_WORKERS ?? '').trim() !== '' || (process.env.INGEST_WRITER ?? '').trim() !== '') return;
+  const { defaultWorkerCount, prestartWorkers } = await import('./ingest/processor.js');
+  prestartWorkers(defaultWorkerCount(writesOnMainThread));
 }
 
 // Each command loads its modules only when it runs: `ingest` starts without the API, the digests or the
 // feed generators (start-up time is part of every scheduled run).
 const commands: Record<string, Command> = {
   serve: async () => {
-    await prestartParseWorkers();
+    await prestartParseWorkers(false);
     return (await import('./commands/serve.js')).serveCommand();
   },
   migrate: async () => (await import('./commands/migrate.js')).migrateCommand(process.stdout),
   ingest: async (args) => {
     const { values } = parseArgs({ args, options: { due: { type: 'boolean', default: false }, feed: { type: 'string', multiple: true } }, strict: true });
-    await prestartParseWorkers();
+    await prestartParseWorkers(true);
     return (await import('./commands/ingest.js')).ingestCommand({ due: values.due ?? false, feedIds: values.feed ?? [] }, process.stdout);
   },
   tag: async (args) => (await import('./commands/tag.js')).tagCommand(args),

@@ -19,6 +19,9 @@ describe('configuration', () => {
   it('has defaults for everything', () => {
     const c = loadEnv({});
     expect(c).toMatchObject({ databasePath: './data/shiftwire.db', feedsFile: './feeds.yaml', port: 3000, fetchSchedule: '*/15 * * * *', allowPrivateNetwork: false, adminToken: undefined, rateLimitMax: 300 });
+    // Left to each command (ingest: main thread writes, one worker per core but one; serve: workers write).
+    expect(c).toMatchObject({ ingestWorkers: undefined, ingestWriter: undefined });
+    expect(loadEnv({ INGEST_WORKERS: '3', INGEST_WRITER: 'workers' })).toMatchObject({ ingestWorkers: 3, ingestWriter: 'workers' });
   });
 
   it.each([
@@ -30,6 +33,7 @@ describe('configuration', () => {
     ['LOG_LEVEL', 'loud'],
     ['ADMIN_TOKEN', 'short'],
     ['RETENTION_DAYS', '-3'],
+    ['INGEST_WRITER', 'both'],
   ])('stops on an invalid %s=%s and names the variable', (name, value) => {
     expect(() => loadEnv({ [name]: value })).toThrow(new RegExp(`${name}: `));
   });

@@ -19,7 +19,8 @@ function line(r: FeedResult, index: number, total: number): string {
  * that is news about the feeds, not a failure of the command.
  */
 export async function ingestCommand(opts: { due: boolean; feedIds: string[] }, out: NodeJS.WritableStream): Promise<number> {
-  const rt = await startRuntime({ logFd: 2, defaultLogLevel: 'error' });
+  // Nothing else runs here: fetch and write on this thread, parse on the others (defaultWorkerCount).
+  const rt = await startRuntime({ logFd: 2, defaultLogLevel: 'error', writesOnMainThread: true });
   const controller = new AbortController();
   const onSignal = () => controller.abort(new Error('interrupted'));
   process.once('SIGINT', onSignal);

@@ -3,6 +3,7 @@ import { createFeedStore } from '../db/feeds.js';
 import { migrate } from '../db/migrate.js';
 import { openDatabase, type Db } from '../db/open.js';
 import { createFeedProcessor, createIngester, type FeedProcessor, type FeedResult, type Ingester } from '../ingest/index.js';
+import { defaultWorkerCount } from '../ingest/processor.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import type { Metrics } from '../ops/metrics.js';
@@ -30,8 +31,12 @@ export interface Runtime {
  * taxonomy, all validated before the database is changed), the parse workers (started as early as
  * possible: they load while the rest starts), the database at its latest schema with the feeds of
  * feeds.yaml synced in, and the ingestion pipeline. Metrics (prom-client) only for `serve`.
+ * `writesOnMainThread`: ingestion writes on this thread, not in the parse workers (see defaultWorkerCount),
+ * unless INGEST_WRITER says otherwise.
  */
-export async function startRuntime(options: { logFd?: 1 | 2; defaultLogLevel?: string; workers?: number; metrics?: boolean } = {}): Promise<Runtime> {
+export async function startRuntime(
+  options: { logFd?: 1 | 2; defaultLogLevel?: string; workers?: number; metrics?: boolean; writesOnMainThread?: boolean } = {},
+): Promise<Runtime> {
   const config = loadConfig(process.env);
   const level = process.env.LOG_LEVEL ? config.logLevel : (options.defaultLogLevel ?? config.logLevel);
   const log = createLogger({ level, format: config.logFormat, fd: options.logFd ?? 1 });
@@ -40,7 +45,8 @@ export async function startRuntime(options: { logFd?: 1 | 2; defaultLogLevel?: s
   let processor: FeedProcessor | undefined;
   try {
     const taxonomy = loadTaxonomyCached(config.taxonomyFile, db);
-    processor = createFeedProcessor({ taxonomy, workers: options.workers ?? config.ingestWorkers });
+    const writesOnMainThread = config.ingestWriter ? config.ingestWriter === 'main' : (options.writesOnMainThread ?? false);
+    processor = createFeedProcessor({ taxonomy, workers: options.workers ?? config.ingestWorkers ?? defaultWorkerCount(writesOnMainThread) });
     const tagger = createTagger(taxonomy);
     const migrated = migrate(db);
     if (migrated.applied.length > 0) log.info({ from: migrated.from, to: migrated.to, applied: migrated.applied }, 'database migrated');
@@ -49,6 +55,7 @@ export async function startRuntime(options: { logFd?: 1 | 2; defaultLogLevel?: s
     const ingester = createIngester({
       db,
       processor,
+      writesOnMainThread,
       retentionDays: config.retentionDays,
       ...(metrics ? { onFeedResult: (r: FeedResult) => metrics.feedFetch(r) } : {}),
       log: log.child({ module: 'ingest' }),

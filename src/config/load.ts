@@ -25,6 +25,8 @@ export interface Config {
   allowPrivateNetwork: boolean;
   /** undefined: one per core; 0: parse in the main thread. */
   ingestWorkers: number | undefined;
+  /** undefined: the command's own choice (startRuntime's writesOnMainThread). */
+  ingestWriter: 'main' | 'workers' | undefined;
   adminToken: string | undefined;
   rateLimitMax: number;
   retentionDays: number | undefined;
@@ -65,6 +67,7 @@ export function loadEnv(env: NodeJS.ProcessEnv): Omit<Config, 'feeds'> {
     fetchMaxRedirects: e.FETCH_MAX_REDIRECTS,
     allowPrivateNetwork: e.ALLOW_PRIVATE_NETWORK,
     ingestWorkers: e.INGEST_WORKERS,
+    ingestWriter: e.INGEST_WRITER,
     adminToken: e.ADMIN_TOKEN,
     rateLimitMax: e.RATE_LIMIT_MAX,
     retentionDays: e.RETENTION_DAYS,

@@ -45,10 +45,12 @@ export const EnvSchema = z.object({
   FETCH_MAX_BYTES: int(10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
   FETCH_MAX_REDIRECTS: int(5, 0, 20),
   ALLOW_PRIVATE_NETWORK: bool(false),
-  // Worker threads that parse, sanitize and tag fetched feeds. Unset: one per core. 0: in the main thread.
+  // Worker threads that parse, sanitize and tag fetched feeds. Unset: see defaultWorkerCount. 0: in the main thread.
   INGEST_WORKERS: optionalString.pipe(
     z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().max(32, 'must be at most 32')).optional(),
   ),
+  // Which thread writes what the workers parsed. Unset: `main` for `ingest`, `workers` for `serve`.
+  INGEST_WRITER: optionalString.pipe(z.enum(['main', 'workers'], { error: 'must be main or workers' }).optional()),
   ADMIN_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   RATE_LIMIT_MAX: int(300, 0, 1_000_000),
   RETENTION_DAYS: optionalString.pipe(

@@ -101,6 +101,18 @@ const closedError = () => new AppError('INTERNAL', 'the feed processor is closed
 
 const DEFAULT_HEAP_MB = 512;
 
+/**
+ * How many parse workers a command starts when INGEST_WORKERS is unset. `serve` keeps its main thread
+ * for the API, so its workers parse and also write (one per core). `ingest` has nothing else to do on its
+ * main thread: it fetches and writes there, through one warm connection, and parses on the other cores
+ * (one worker per core but one, at least one). On two cores that is one worker instead of two, and the
+ * parsers and the tagger are compiled by one isolate instead of two (bench/README.md, "Ingest").
+ */
+export function defaultWorkerCount(writesOnMainThread: boolean): number {
+  const cores = availableParallelism();
+  return writesOnMainThread ? Math.max(1, cores - 1) : cores;
+}
+
 /** Workers started ahead of the processor that will use them (prestartWorkers). */
 let prestarted: { writeLock: SharedArrayBuffer; workers: Array<{ worker: Worker; token: number; alive: boolean }> } | undefined;
 

@@ -35,6 +35,12 @@ export interface IngestDeps {
   retentionDays?: number | undefined;
   /** Observers (metrics); never allowed to break a run. */
   onFeedResult?: (result: FeedResult) => void;
+  /**
+   * Write on this thread even when the workers could (the `ingest` command: its main thread has nothing
+   * else to do, and one connection keeps its page cache warm). Default: the workers write, so a server's
+   * main thread stays free for the API.
+   */
+  writesOnMainThread?: boolean | undefined;
 }
 
 export type FeedOutcome = 'updated' | 'not-modified' | 'failed';
@@ -91,12 +97,12 @@ const MAX_PROCESSING_FEEDS = 64;
 const MAX_PROCESSING_BYTES = 64 * 1024 * 1024;
 
 /**
- * The parse workers write what they parse themselves (ingest/worker.ts) when they can reach the same
- * database file and read the same clock: a file-backed database and the system clock. An ingester given
- * another clock (tests) or an in-memory database writes on the main thread.
+ * The parse workers write what they parse themselves (ingest/worker.ts) unless told not to, and only
+ * when they can reach the same database file and read the same clock: a file-backed database and the
+ * system clock. An ingester given another clock (tests) or an in-memory database writes on the main thread.
  */
 function workersMayWrite(deps: IngestDeps): boolean {
-  return deps.processor.writeInWorker !== undefined && deps.clock === systemClock && !deps.db.memory && !deps.db.readonly;
+  return !deps.writesOnMainThread && deps.processor.writeInWorker !== undefined && deps.clock === systemClock && !deps.db.memory && !deps.db.readonly;
 }
 
 /**

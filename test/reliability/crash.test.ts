@@ -11,7 +11,7 @@
  * Two lanes of chains run side by side, each on its own databases and feed server, one per write path:
  * - "main thread": INGEST_WORKERS=0, the process parses and writes on its main thread;
  * - "workers": a parse worker parses the feeds and writes them through its own connection
- *   (INGEST_WORKERS=1). What was fetched while the worker started is written in batches (up to 600 stories);
+ *   (INGEST_WORKERS=1, INGEST_WRITER=workers: `ingest` writes on its main thread by default). What was fetched while the worker started is written in batches (up to 600 stories);
  *   after that its feed server's 25 ms per answer lets feeds arrive, and be written, one by one.
  * Replay a failure with FAULT_SEED=<seed printed in the report>; FAULT_VERBOSE=1 logs every trial.
  */
@@ -54,14 +54,14 @@ let cleanup: () => void;
 beforeAll(async () => {
   ({ dir, cleanup } = tempDir('shiftwire-crash-'));
   const setups = [
-    { name: 'main thread', delayMs: 0, workers: '0' },
-    { name: 'workers', delayMs: 25, workers: '1' },
+    { name: 'main thread', delayMs: 0, workers: '0', writer: 'main' },
+    { name: 'workers', delayMs: 25, workers: '1', writer: 'workers' },
   ] as const;
   lanes = await Promise.all(
-    setups.map(async ({ name, delayMs, workers }, i) => {
+    setups.map(async ({ name, delayMs, workers, writer }, i) => {
       const corpus = await startCorpus({ feeds: 60, items: 30, shared: 5, delayMs });
       const feedsFile = writeFeedsFile(dir, corpusEntries(corpus), `feeds-${i}.yaml`);
-      return { name, corpus, env: (db: string) => ({ FEEDS_FILE: feedsFile, DATABASE_PATH: db, ALLOW_PRIVATE_NETWORK: 'true', LOG_LEVEL: 'warn', INGEST_WORKERS: workers }) };
+      return { name, corpus, env: (db: string) => ({ FEEDS_FILE: feedsFile, DATABASE_PATH: db, ALLOW_PRIVATE_NETWORK: 'true', LOG_LEVEL: 'warn', INGEST_WORKERS: workers, INGEST_WRITER: writer }) };
     }),
   );
 });
