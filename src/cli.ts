@@ -85,6 +85,14 @@ export async function main(argv: string[]): Promise<number> {
   return command(rest);
 }
 
+// A reader that stops early (`shiftwire ingest | head -3`) closes the pipe: stop printing, finish the work.
+// (A C program would die of SIGPIPE there; Node gets EPIPE instead, which must not end a run half-way.)
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
+}
+
 process.on('unhandledRejection', (reason) => {
   process.stderr.write(`shiftwire: fatal: unhandled rejection: ${describeError(reason)}\n`);
   process.exit(1);

@@ -53,6 +53,29 @@ describe('shiftwire CLI', () => {
     db.close();
   });
 
+  it('ingest finishes its run and exits 0 when its reader stops early (ingest | head -1)', async () => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    server.route('/late.xml', async (_req, res) => {
+      await released; // answers only once the reader has gone: its line meets a closed pipe
+      res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(rss([{ title: 'Nvidia ships Blackwell', link: 'https://news.example/late', guid: 'l' }]));
+    });
+    const feeds = path.join(dir, 'late.yaml');
+    writeFileSync(feeds, `feeds:\n  - { id: good, name: Good, url: "${server.url('/good.xml')}" }\n  - { id: late, name: Late, url: "${server.url('/late.xml')}" }\n`);
+    const child = spawn(process.execPath, [bin, 'ingest'], { cwd: repoRoot, env: { ...process.env, ...env, FEEDS_FILE: feeds }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    child.stdout.destroy();
+    release();
+    expect(await exited, stderr).toBe(0);
+    expect(stderr).not.toMatch(/EPIPE|Unhandled/);
+    const db = openDatabase(env.DATABASE_PATH!, { readonly: true });
+    expect(db.prepare('SELECT url FROM stories ORDER BY url').pluck().all()).toEqual(['https://news.example/claude', 'https://news.example/late']);
+    db.close();
+  });
+
   it('refuses to start on invalid configuration and names the culprit', async () => {
     const badPort = await run(['ingest'], { ...env, PORT: 'abc' });
     expect(badPort.code).toBe(1);
