@@ -4,7 +4,7 @@
  * written with the real committer into a fresh database, several times. Variants take one part of the
  * write away, to show what it costs:
  *
- *   npx tsx bench/ingest/split.ts [nofts] [prefix] [notags] [noevidence] [nohtml] [--dir /dev/shm]
+ *   npx tsx bench/ingest/split.ts [nofts] [prefix] [notags] [noevidence] [nohtml] [--dir /dev/shm] [--feeds-per-commit 12]
  *
  *   nofts       no FTS5 insert            prefix     FTS5 with prefix indexes '2 3' (as before migration 0004)
  *   notags      no tag rows               noevidence tag rows with empty evidence
@@ -25,7 +25,7 @@ import { prepareFeed, type PreparedFeed } from '../../src/ingest/prepare.js';
 import { createTagger, loadTaxonomy } from '../../src/tagging/index.js';
 import { makeFeed } from './generate.js';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { dir: { type: 'string', default: tmpdir() }, rounds: { type: 'string', default: '3' } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { dir: { type: 'string', default: tmpdir() }, rounds: { type: 'string', default: '3' }, 'feeds-per-commit': { type: 'string', default: '12' } } });
 const variants = new Set(positionals);
 const FEEDS = 200;
 const ITEMS = 50;
@@ -65,7 +65,8 @@ function writeAll(prepared: PreparedFeed[]): number {
       })) },
     }));
     const start = process.cpuUsage();
-    for (let i = 0; i < entries.length; i += 12) committer.commit(entries.slice(i, i + 12)); // ~600 stories per transaction, as the workers do
+    const perCommit = Number(values['feeds-per-commit']); // 12: ~600 stories per transaction, as the writers do under load
+    for (let i = 0; i < entries.length; i += perCommit) committer.commit(entries.slice(i, i + perCommit));
     return cpuMs(start);
   } finally {
     db.close();
@@ -77,5 +78,5 @@ const items = FEEDS * ITEMS;
 for (let round = 1; round <= Number(values.rounds); round++) {
   const { prepared, ms: prepareMs } = await prepareAll();
   const writeMs = writeAll(prepared);
-  console.log(`round ${round} [${[...variants].join(', ') || 'as shipped'}]: prepare ${(prepareMs / items).toFixed(3)} ms/item, write ${(writeMs / items).toFixed(3)} ms/item (CPU)`);
+  console.log(`round ${round} [${[...variants].join(', ') || 'as shipped'}, ${values['feeds-per-commit']} feeds per commit]: prepare ${(prepareMs / items).toFixed(3)} ms/item, write ${(writeMs / items).toFixed(3)} ms/item (CPU)`);
 }
