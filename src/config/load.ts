@@ -23,7 +23,7 @@ export interface Config {
   fetchMaxBytes: number;
   fetchMaxRedirects: number;
   allowPrivateNetwork: boolean;
-  /** undefined: one per core; 0: parse in the main thread. */
+  /** undefined: the command's default (defaultWorkerCount in ingest/processor.ts); 0: parse in the main thread. */
   ingestWorkers: number | undefined;
   /** undefined: the command's own choice (startRuntime's writesOnMainThread). */
   ingestWriter: 'main' | 'workers' | undefined;
