@@ -74,7 +74,15 @@ const dev = load('devset.jsonl');
  * 0.954, fresh11 0.888 -> 0.891, fresh12 unchanged, no set lower. Then a priced offer as a deal and
  * "million to train" as a training bill: fresh11 0.899, no other set changed. Then Chinese-owned companies and
  * chip exports under a government's permit as geopolitics: fresh11 0.906, no other set changed. Models
- * counted in millions of parameters as small models: fresh10 0.870, no other set changed.)
+ * counted in millions of parameters as small models: fresh10 0.870, no other set changed.
+ * Session 5 added two sets written the same way: fresh13 (120, mainstream business and tech news, a quarter
+ * hard negatives), first scored at companies micro-F1 0.995, themes macro-F1 0.951; fresh14 (120,
+ * international and policy outlets), first scored at 1.000 and 0.926. From their errors: a trial that is a
+ * test (clinical, free, "trial finds") is not a court case; "you grok" is the verb; less RAM and memory
+ * needs as efficiency; China-specific chips as geopolitics; red tape and deregulation as regulation; and a
+ * revenue swing weighs 0.7 instead of 1.0 (results are not in the contract's list of investment): fresh13
+ * 0.998 / 0.956, fresh14 0.942, holdout 0.910 -> 0.916, fresh 0.968 -> 0.971, fresh2 0.930 -> 0.934, fresh7
+ * 0.924 -> 0.929; the dev set 0.967 -> 0.966 (one Baidu ad-revenue fall its labels call investment).)
  */
 const DEV_FLOORS = { companiesMicro: 0.99, companiesMacro: 0.99, themesMicro: 0.96, themesMacro: 0.96, perTheme: 0.94 };
 
@@ -104,7 +112,7 @@ describe('labelled dev set', () => {
 });
 
 /**
- * The sets never tuned on (holdout) or written blind to the tagger (fresh to fresh12): the same two checks,
+ * The sets never tuned on (holdout) or written blind to the tagger (fresh to fresh14): the same two checks,
  * with floors at the scores reached when each was added or last improved, minus a small margin (see above).
  */
 const BLIND = '(written without seeing the tagger or the other sets)';
@@ -122,6 +130,8 @@ const unseen: Array<{ file: string; name: string; size: number; floors: { compan
   { file: 'fresh10.jsonl', name: `fresh set from research and technical feeds ${BLIND}`, size: 100, floors: { companiesMicro: 0.97, themesMacro: 0.83 } },
   { file: 'fresh11.jsonl', name: `fresh set from aggregators, Reddit, podcasts and social posts ${BLIND}`, size: 120, floors: { companiesMicro: 0.94, themesMacro: 0.84 } },
   { file: 'fresh12.jsonl', name: `fresh set sampling a week of the default feeds ${BLIND}`, size: 150, floors: { companiesMicro: 0.98, themesMacro: 0.88 } },
+  { file: 'fresh13.jsonl', name: `fresh set from mainstream business and tech news, with hard negatives ${BLIND}`, size: 120, floors: { companiesMicro: 0.98, themesMacro: 0.93 } },
+  { file: 'fresh14.jsonl', name: `fresh set from international and policy outlets ${BLIND}`, size: 120, floors: { companiesMicro: 0.98, themesMacro: 0.91 } },
 ];
 
 for (const set of unseen) {
