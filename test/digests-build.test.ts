@@ -65,7 +65,7 @@ function toWrite(s: TestStory): StoryWrite {
     publishedAt: s.published ?? s.firstSeen,
     dateEstimated: false,
     titleKey: titleKey(s.title),
-    tags: (s.tags ?? []).map(([kind, id, score]) => ({ kind, id, score, evidence: [] })),
+    tags: (s.tags ?? []).map(([kind, id, score]) => ({ kind, id, score, evidenceJson: '[]' })),
   };
 }
 

@@ -61,7 +61,7 @@ function writeAll(prepared: PreparedFeed[]): number {
       prepared: { ...p, stories: p.stories.map((s) => ({
         ...s,
         contentHtml: variants.has('nohtml') ? null : s.contentHtml,
-        tags: variants.has('notags') ? [] : variants.has('noevidence') ? s.tags.map((t) => ({ ...t, evidence: [] })) : s.tags,
+        tags: variants.has('notags') ? [] : variants.has('noevidence') ? s.tags.map((t) => ({ ...t, evidenceJson: '[]' })) : s.tags,
       })) },
     }));
     const start = process.cpuUsage();

@@ -3,11 +3,19 @@ import type { Db } from './open.js';
 /** How many ids fit in one second of publication time: id = seconds * ID_SECOND + n. */
 export const ID_SECOND = 1 << 20;
 
+/**
+ * A tag as the writer takes it, its evidence already JSON: made where the tag is computed, so a parse
+ * worker hands the writing thread one string per tag instead of a tree of objects to copy and rebuild.
+ */
 export interface StoryTagWrite {
   kind: 'company' | 'theme';
   id: string;
   score: number;
-  evidence: unknown[];
+  evidenceJson: string;
+}
+
+export function toTagWrite(tag: { kind: 'company' | 'theme'; id: string; score: number; evidence: readonly unknown[] }): StoryTagWrite {
+  return { kind: tag.kind, id: tag.id, score: tag.score, evidenceJson: JSON.stringify(tag.evidence) };
 }
 
 /** A story ready to be written: normalized, keyed and tagged. */
@@ -78,7 +86,7 @@ export function createStoryWriter(db: Db) {
   }
 
   function writeTags(storyId: number, tags: StoryTagWrite[]) {
-    for (const t of tags) insertTag.run(storyId, t.kind, t.id, t.score, JSON.stringify(t.evidence));
+    for (const t of tags) insertTag.run(storyId, t.kind, t.id, t.score, t.evidenceJson);
   }
 
   /**

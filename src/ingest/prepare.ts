@@ -1,4 +1,4 @@
-import type { StoryWrite } from '../db/stories.js';
+import { toTagWrite, type StoryWrite } from '../db/stories.js';
 import type { Tagger } from '../tagging/index.js';
 import { computeStoryKeys, titleKey } from './dedupe.js';
 import { processFeedBody } from './process.js';
@@ -38,7 +38,7 @@ export async function prepareFeed(body: Buffer, contentType: string | null, opts
       publishedAt: item.publishedAt,
       dateEstimated: item.dateEstimated,
       titleKey: titleKey(item.title),
-      tags: tags.map((t) => ({ kind: t.kind, id: t.id, score: t.score, evidence: t.evidence })),
+      tags: tags.map(toTagWrite),
     };
   });
   return { format: feed.format, title: feed.title, siteUrl: feed.siteUrl, ttlMinutes: feed.ttlMinutes, stories };

@@ -1,5 +1,5 @@
 import type { Db } from '../db/open.js';
-import { createRetagStore, createStoryWriter } from '../db/stories.js';
+import { createRetagStore, createStoryWriter, toTagWrite } from '../db/stories.js';
 import type { Tagger } from '../tagging/index.js';
 import { MAX_CONTENT_TEXT_CHARS, textOfSanitized } from './text.js';
 
@@ -27,7 +27,7 @@ export async function retagStories(
   const writeBatch = db.transaction((rows: ReturnType<typeof store.listStale>) => {
     for (const row of rows) {
       const tags = tagger.tag({ title: row.title, summary: row.summary, content: contentTextOf(row) });
-      writer.replaceTags(row.id, tags.map((t) => ({ kind: t.kind, id: t.id, score: t.score, evidence: t.evidence })), tagger.hash);
+      writer.replaceTags(row.id, tags.map(toTagWrite), tagger.hash);
     }
   });
   for (;;) {

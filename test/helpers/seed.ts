@@ -47,7 +47,7 @@ export function toStoryWrite(s: SeedStory): StoryWrite {
     kind,
     id,
     score: Math.round((0.9 - i * 0.1) * 1000) / 1000,
-    evidence: [{ term: id, field: 'title', count: 1 }],
+    evidenceJson: JSON.stringify([{ term: id, field: 'title', count: 1 }]),
   });
   return {
     keys: [key],
