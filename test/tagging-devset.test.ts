@@ -82,7 +82,14 @@ const dev = load('devset.jsonl');
  * needs as efficiency; China-specific chips as geopolitics; red tape and deregulation as regulation; and a
  * revenue swing weighs 0.7 instead of 1.0 (results are not in the contract's list of investment): fresh13
  * 0.998 / 0.956, fresh14 0.942, holdout 0.910 -> 0.916, fresh 0.968 -> 0.971, fresh2 0.930 -> 0.934, fresh7
- * 0.924 -> 0.929; the dev set 0.967 -> 0.966 (one Baidu ad-revenue fall its labels call investment).)
+ * 0.924 -> 0.929; the dev set 0.967 -> 0.966 (one Baidu ad-revenue fall its labels call investment).
+ * Then fresh15 (120, company newsrooms and blogs), first scored at companies micro-F1 1.000, themes macro-F1
+ * 0.819 (recall 0.78: build-outs in the companies' own words), and fresh16 (120, commentary, newsletters and
+ * podcasts), first scored at 0.980 and 0.923. From fresh15: "datacenter" as one word and "investing" as
+ * investment; sovereign clouds, "democratic AI" and the PRC as geopolitics; "minimal compute" as efficiency;
+ * a platform's usage or content policy is not law; a product's debut is not a market debut (only "trading
+ * debut", "on debut" and the like weigh 1.0): fresh15 0.880, fresh10 0.870 -> 0.873, fresh16 and the other
+ * sets unchanged.)
  */
 const DEV_FLOORS = { companiesMicro: 0.99, companiesMacro: 0.99, themesMicro: 0.96, themesMacro: 0.96, perTheme: 0.94 };
 
@@ -112,7 +119,7 @@ describe('labelled dev set', () => {
 });
 
 /**
- * The sets never tuned on (holdout) or written blind to the tagger (fresh to fresh14): the same two checks,
+ * The sets never tuned on (holdout) or written blind to the tagger (fresh to fresh16): the same two checks,
  * with floors at the scores reached when each was added or last improved, minus a small margin (see above).
  */
 const BLIND = '(written without seeing the tagger or the other sets)';
@@ -132,6 +139,8 @@ const unseen: Array<{ file: string; name: string; size: number; floors: { compan
   { file: 'fresh12.jsonl', name: `fresh set sampling a week of the default feeds ${BLIND}`, size: 150, floors: { companiesMicro: 0.98, themesMacro: 0.88 } },
   { file: 'fresh13.jsonl', name: `fresh set from mainstream business and tech news, with hard negatives ${BLIND}`, size: 120, floors: { companiesMicro: 0.98, themesMacro: 0.93 } },
   { file: 'fresh14.jsonl', name: `fresh set from international and policy outlets ${BLIND}`, size: 120, floors: { companiesMicro: 0.98, themesMacro: 0.91 } },
+  { file: 'fresh15.jsonl', name: `fresh set from company newsrooms and blogs ${BLIND}`, size: 120, floors: { companiesMicro: 0.98, themesMacro: 0.85 } },
+  { file: 'fresh16.jsonl', name: `fresh set of commentary, newsletters and podcasts ${BLIND}`, size: 120, floors: { companiesMicro: 0.96, themesMacro: 0.9 } },
 ];
 
 for (const set of unseen) {
