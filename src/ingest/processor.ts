@@ -28,7 +28,7 @@ export interface FeedProcessor {
 
 export interface ProcessorOptions {
   taxonomy: Taxonomy;
-  /** undefined: one worker per core; 0: everything in the calling thread. */
+  /** undefined: one worker per core (defaultWorkerCount for workers that write); 0: everything in the calling thread. */
   workers?: number | undefined;
   /** A worker that makes no progress for this long fails the document it is on and is replaced. */
   jobTimeoutMs?: number;
@@ -122,7 +122,7 @@ let prestarted: { writeLock: SharedArrayBuffer; workers: Array<{ worker: Worker;
  * the core the main thread leaves idle meanwhile. Workers nobody adopts are unref'd: they never keep
  * the process alive.
  */
-export function prestartWorkers(count: number = availableParallelism()): void {
+export function prestartWorkers(count: number): void {
   if (prestarted || count <= 0) return;
   const writeLock = new SharedArrayBuffer(4);
   const workers = Array.from({ length: count }, (_, i) => {
@@ -151,7 +151,7 @@ function adoptPrestarted(count: number, heapMb: number): NonNullable<typeof pres
 
 /** Parses fetched feeds on worker threads (both cores busy), several documents queued per worker. */
 export function createFeedProcessor(options: ProcessorOptions): FeedProcessor {
-  const count = options.workers ?? availableParallelism();
+  const count = options.workers ?? defaultWorkerCount(false);
   if (count === 0) {
     // Loaded on first use: with workers, the main thread never needs the parsers or the tagger.
     const ready = Promise.all([import('./prepare.js'), import('../tagging/tag.js')]).then(([prepare, tag]) => ({
