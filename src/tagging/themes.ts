@@ -31,6 +31,11 @@ interface ThemeState {
   groups: Array<Array<Found | undefined>> | null;
 }
 
+/** What a hit in `scan` counts for `theme`: the field's weight, times the theme's aside weight inside an aside. */
+function hitWeight(scan: FieldScan, inAside: boolean, theme: CompiledTheme): number {
+  return inAside ? scan.weight * theme.asideWeight : scan.weight;
+}
+
 function collectStates(c: CompiledTaxonomy, scans: FieldScan[]): ThemeState[] {
   const states: ThemeState[] = c.themes.map(() => ({ terms: [], groups: null }));
   for (const scan of scans) {
@@ -38,10 +43,7 @@ function collectStates(c: CompiledTaxonomy, scans: FieldScan[]): ThemeState[] {
       const inAside = scan.aside !== null && scan.aside[hit.start] === 1;
       const terms = c.termRoles[hit.id];
       if (terms) {
-        for (const r of terms) {
-          const fieldWeight = inAside ? scan.weight * c.themes[r.theme]!.asideWeight : scan.weight;
-          states[r.theme]!.terms.push({ scan, hit, fieldWeight, weight: r.weight });
-        }
+        for (const r of terms) states[r.theme]!.terms.push({ scan, hit, fieldWeight: hitWeight(scan, inAside, c.themes[r.theme]!), weight: r.weight });
       }
       const groups = c.groupRoles[hit.id];
       if (!groups) continue;
@@ -50,7 +52,7 @@ function collectStates(c: CompiledTaxonomy, scans: FieldScan[]): ThemeState[] {
         const table = (st.groups ??= c.themes[r.theme]!.coSignals.map((s) => new Array<Found | undefined>(s.groups)));
         const row = table[r.signal]!;
         const cur = row[r.group];
-        const fieldWeight = inAside ? scan.weight * c.themes[r.theme]!.asideWeight : scan.weight;
+        const fieldWeight = hitWeight(scan, inAside, c.themes[r.theme]!);
         if (!cur || fieldWeight > cur.fieldWeight) row[r.group] = { scan, hit, fieldWeight };
       }
     }
